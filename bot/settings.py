@@ -1,0 +1,120 @@
+"""Settings: the one place that reads ``.env`` and the environment.
+
+Every setting is documented in ``.env.example``. Secrets never appear in ``repr`` or logs.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+class SettingsError(Exception):
+    """A setting is missing or has a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path("data")  # BENJAMIN_HOME: database, jobs, films, cast, checkpoints
+    discord_token: str | None = field(default=None, repr=False)  # DISCORD_TOKEN (secret)
+    device: str = "auto"  # BENJAMIN_DEVICE: auto|cpu|cuda
+    vote_seconds: int = 600  # BENJAMIN_VOTE_SECONDS: how long a vote stays open
+    max_takes: int = 6  # BENJAMIN_MAX_TAKES: takes per brief, 🔄 included
+    max_queued_per_user: int = 2  # BENJAMIN_MAX_QUEUED: queued jobs per user
+    writer_model: Path | None = None  # BENJAMIN_WRITER_MODEL: checkpoint; default is the shipped one
+    max_mb: float = 10.0  # BENJAMIN_MAX_MB: film size limit when no guild limit is known
+    inline_worker: bool = True  # BENJAMIN_INLINE_WORKER: run a worker thread inside `run`
+    challenge_cron: str | None = None  # BENJAMIN_CHALLENGE_CRON: scheduled 48-hour challenges
+    challenge_channel: int | None = None  # BENJAMIN_CHALLENGE_CHANNEL: where they are posted
+    discord_api: str | None = None  # DISCORD_API_BASE: override the API base URL (tests)
+    log_level: str = "INFO"  # BENJAMIN_LOG_LEVEL
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "benjamin.db"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.home / "jobs"
+
+    def require_token(self) -> str:
+        if not self.discord_token:
+            raise SettingsError("DISCORD_TOKEN is not set: put it in .env (see .env.example)")
+        return self.discord_token
+
+    def ensure_home(self) -> Path:
+        """Create the data folder, or say clearly why it cannot be used."""
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            probe = self.home / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as e:
+            raise SettingsError(f"BENJAMIN_HOME={self.home} is not writable: {e.strerror or e}") from None
+        return self.home
+
+
+_ENV = {
+    "home": "BENJAMIN_HOME",
+    "discord_token": "DISCORD_TOKEN",
+    "device": "BENJAMIN_DEVICE",
+    "vote_seconds": "BENJAMIN_VOTE_SECONDS",
+    "max_takes": "BENJAMIN_MAX_TAKES",
+    "max_queued_per_user": "BENJAMIN_MAX_QUEUED",
+    "writer_model": "BENJAMIN_WRITER_MODEL",
+    "max_mb": "BENJAMIN_MAX_MB",
+    "inline_worker": "BENJAMIN_INLINE_WORKER",
+    "challenge_cron": "BENJAMIN_CHALLENGE_CRON",
+    "challenge_channel": "BENJAMIN_CHALLENGE_CHANNEL",
+    "discord_api": "DISCORD_API_BASE",
+    "log_level": "BENJAMIN_LOG_LEVEL",
+}
+
+
+def load_settings(env_file: str | os.PathLike | None = ".env", environ: dict | None = None) -> Settings:
+    """Read settings from ``environ`` (default os.environ) over ``env_file`` (if it exists)."""
+    values: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        from dotenv import dotenv_values
+
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    kwargs = {}
+    for f in fields(Settings):
+        raw = values.get(_ENV[f.name])
+        if raw is None or raw.strip() == "":
+            continue
+        kwargs[f.name] = _convert(f.name, _ENV[f.name], raw.strip())
+    settings = Settings(**kwargs)
+    if settings.device not in {"auto", "cpu", "cuda"}:
+        raise SettingsError(f"BENJAMIN_DEVICE must be auto, cpu or cuda, not {settings.device!r}")
+    return settings
+
+
+def _convert(name: str, env: str, raw: str):
+    try:
+        if name in {"home", "writer_model"}:
+            return Path(raw).expanduser()
+        if name in {"vote_seconds", "max_takes", "max_queued_per_user", "challenge_channel"}:
+            value = int(raw)
+            if value < 0:
+                raise ValueError
+            return value
+        if name == "max_mb":
+            value = float(raw)
+            if value <= 0:
+                raise ValueError
+            return value
+        if name == "inline_worker":
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError
+        if name == "device":
+            return raw.lower()
+        if name == "log_level":
+            return raw.upper()
+        return raw
+    except ValueError:
+        raise SettingsError(f"{env}={raw!r} is not a valid value") from None

@@ -1,0 +1,31 @@
+"""Pick the torch device: CUDA (with AMP) when present, CPU otherwise."""
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def pick_device(preference: str = "auto") -> str:
+    """Return "cuda" or "cpu". ``preference`` is auto|cpu|cuda (BENJAMIN_DEVICE)."""
+    import torch
+
+    preference = (preference or "auto").lower()
+    if preference not in {"auto", "cpu", "cuda"}:
+        raise ValueError(f"device must be auto, cpu or cuda, not {preference!r}")
+    if preference == "cpu":
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    if preference == "cuda":
+        raise RuntimeError("BENJAMIN_DEVICE=cuda but torch sees no CUDA device")
+    return "cpu"
+
+
+def amp_dtype(device: str):
+    """The autocast dtype for ``device``: bf16 where supported on CUDA, else None (no AMP)."""
+    import torch
+
+    if device != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16

@@ -1,0 +1,1 @@
+"""Screenplays: the document model, Fountain I/O, the character-level LSTM writer."""
