@@ -1,0 +1,215 @@
+"""The job queue: queued -> running -> done | failed | cancelled, with leases, heartbeats and events.
+
+A worker :func:`claim`s a job (atomically, BEGIN IMMEDIATE), renews its lease with :func:`heartbeat`
+while it works, and ends it with :func:`finish` or :func:`fail`. A job whose worker died (lease
+expired) is claimed again by the next :func:`claim`, with ``attempts`` incremented; after
+``max_attempts`` it is failed instead. Several processes may share one database.
+"""
+from __future__ import annotations
+
+import sqlite_utils
+
+from storage.db import StorageError, dumps, immediate, loads, now, one
+
+STATUSES = ("queued", "running", "done", "failed", "cancelled")
+ACTIVE = ("queued", "running")
+FINISHED = ("done", "failed", "cancelled")
+KINDS = ("write", "film", "make", "train")
+MAX_ATTEMPTS = 3
+# Rough first guesses (seconds) until finished jobs of a kind give a measured average.
+DEFAULT_DURATION_S = {"write": 60.0, "film": 180.0, "make": 240.0, "train": 600.0}
+
+
+def _decode(row: dict | None) -> dict | None:
+    if row is None:
+        return None
+    row = dict(row)
+    row["payload"] = loads(row.get("payload"), {})
+    row["result"] = loads(row.get("result"), None)
+    return row
+
+
+def enqueue(db: sqlite_utils.Database, kind: str, payload: dict, *, requester_id: int = 0, guild_id: int = 0,
+            channel_id: int = 0, brief_id: int | None = None, max_attempts: int = MAX_ATTEMPTS) -> int:
+    if kind not in KINDS:
+        raise StorageError(f"job kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    t = now()
+    row = db["jobs"].insert({"kind": kind, "payload": dumps(payload), "status": "queued", "attempts": 0,
+                             "max_attempts": max_attempts, "requester_id": requester_id, "guild_id": guild_id,
+                             "channel_id": channel_id, "brief_id": brief_id, "fraction": 0.0, "message": "queued",
+                             "created_at": t, "updated_at": t})
+    job_id = int(row.last_pk)
+    add_event(db, job_id, "queued", {"kind": kind})
+    return job_id
+
+
+def claim(db: sqlite_utils.Database, worker_id: str, *, lease_s: float = 60, kinds=None) -> dict | None:
+    """Take the oldest queued job (or one whose worker's lease ran out) for ``worker_id``; None if none."""
+    t = now()
+    kinds = tuple(kinds) if kinds else KINDS
+    marks = ",".join("?" * len(kinds))
+    with immediate(db):
+        _give_up_on_dead(db, t)
+        row = one(db, f"SELECT * FROM jobs WHERE kind IN ({marks}) AND (status = 'queued' OR "
+                      f"(status = 'running' AND lease_expires < ?)) ORDER BY id LIMIT 1", [*kinds, t])
+        if row is None:
+            return None
+        reclaimed = row["status"] == "running"
+        db.execute("UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1, "
+                   "started_at = COALESCE(started_at, ?), updated_at = ?, "
+                   "message = CASE WHEN ? THEN 'resumed after a worker stopped' ELSE 'started' END WHERE id = ?",
+                   [worker_id, t + lease_s, t, t, reclaimed, row["id"]])
+        add_event(db, row["id"], "reclaimed" if reclaimed else "claimed",
+                  {"worker": worker_id, "previous": row["lease_owner"], "attempt": row["attempts"] + 1})
+        return get_job(db, row["id"])
+
+
+def _give_up_on_dead(db: sqlite_utils.Database, t: float) -> None:
+    dead = list(db.query("SELECT id, attempts FROM jobs WHERE status = 'running' AND lease_expires < ? "
+                         "AND attempts >= max_attempts", [t]))
+    for row in dead:
+        reason = f"its worker stopped {row['attempts']} times; giving up"
+        db.execute("UPDATE jobs SET status = 'failed', error = ?, message = ?, finished_at = ?, updated_at = ?, "
+                   "lease_owner = NULL, lease_expires = NULL WHERE id = ?", [reason, reason, t, t, row["id"]])
+        add_event(db, row["id"], "failed", {"reason": reason})
+
+
+def heartbeat(db: sqlite_utils.Database, job_id: int, worker_id: str, lease_s: float = 60) -> bool:
+    """Renew the lease; False when the job was cancelled, finished or taken over by another worker."""
+    t = now()
+    cur = db.execute("UPDATE jobs SET lease_expires = ? WHERE id = ? AND lease_owner = ? AND status = 'running'",
+                     [t + lease_s, job_id, worker_id])
+    return cur.rowcount == 1
+
+
+def update_progress(db: sqlite_utils.Database, job_id: int, *, stage: str, fraction: float,
+                    eta_s: float | None = None, message: str = "", preview=None) -> None:
+    fraction = min(1.0, max(0.0, float(fraction)))
+    db.execute("UPDATE jobs SET stage = ?, fraction = ?, eta_s = ?, message = ?, "
+               "preview = COALESCE(?, preview), updated_at = ? WHERE id = ? AND status = 'running'",
+               [stage, fraction, eta_s, message, str(preview) if preview else None, now(), job_id])
+
+
+def finish(db: sqlite_utils.Database, job_id: int, result: dict, *, worker_id: str | None = None) -> bool:
+    """Mark a running job done with ``result``; False if it was no longer running (or not ``worker_id``'s)."""
+    t = now()
+    sql = ("UPDATE jobs SET status = 'done', result = ?, fraction = 1.0, eta_s = 0, message = 'done', "
+           "finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires = NULL "
+           "WHERE id = ? AND status = 'running'")
+    params = [dumps(result), t, t, job_id]
+    if worker_id is not None:
+        sql += " AND lease_owner = ?"
+        params.append(worker_id)
+    with immediate(db):
+        ok = db.execute(sql, params).rowcount == 1
+        if ok:
+            add_event(db, job_id, "done", result)
+    return ok
+
+
+def fail(db: sqlite_utils.Database, job_id: int, reason: str, *, worker_id: str | None = None) -> bool:
+    """Mark a queued or running job failed, with a reason a user can read."""
+    t = now()
+    sql = ("UPDATE jobs SET status = 'failed', error = ?, message = ?, finished_at = ?, updated_at = ?, "
+           "lease_owner = NULL, lease_expires = NULL WHERE id = ? AND status IN ('queued', 'running')")
+    params = [reason, reason, t, t, job_id]
+    if worker_id is not None:
+        sql += " AND lease_owner = ?"
+        params.append(worker_id)
+    with immediate(db):
+        ok = db.execute(sql, params).rowcount == 1
+        if ok:
+            add_event(db, job_id, "failed", {"reason": reason})
+    return ok
+
+
+def cancel(db: sqlite_utils.Database, job_id: int) -> bool:
+    """Cancel a queued or running job (a running one stops at its next progress report)."""
+    t = now()
+    with immediate(db):
+        ok = db.execute("UPDATE jobs SET status = 'cancelled', message = 'cancelled', finished_at = ?, "
+                        "updated_at = ?, lease_expires = NULL WHERE id = ? AND status IN ('queued', 'running')",
+                        [t, t, job_id]).rowcount == 1
+        if ok:
+            add_event(db, job_id, "cancelled", {})
+    return ok
+
+
+def get_job(db: sqlite_utils.Database, job_id: int) -> dict | None:
+    return _decode(one(db, "SELECT * FROM jobs WHERE id = ?", [job_id]))
+
+
+def jobs_for_brief(db: sqlite_utils.Database, brief_id: int) -> list[dict]:
+    return [_decode(r) for r in db.query("SELECT * FROM jobs WHERE brief_id = ? ORDER BY id", [brief_id])]
+
+
+def average_duration(db: sqlite_utils.Database, kind: str, last: int = 20) -> float:
+    rows = list(db.query("SELECT finished_at - started_at AS d FROM jobs WHERE kind = ? AND status = 'done' "
+                         "AND started_at IS NOT NULL ORDER BY id DESC LIMIT ?", [kind, last]))
+    if not rows:
+        return DEFAULT_DURATION_S.get(kind, 120.0)
+    return sum(r["d"] for r in rows) / len(rows)
+
+
+def queue(db: sqlite_utils.Database, workers: int = 1) -> list[dict]:
+    """Running then queued jobs in the order they run, each with ``position`` (1 = first) and ``eta_s``.
+
+    ``eta_s`` estimates seconds until the job is finished, assuming ``workers`` workers.
+    """
+    rows = [_decode(r) for r in db.query(
+        "SELECT * FROM jobs WHERE status IN ('queued', 'running') "
+        "ORDER BY CASE status WHEN 'running' THEN 0 ELSE 1 END, id")]
+    averages: dict[str, float] = {}
+    backlog = 0.0
+    for i, row in enumerate(rows, start=1):
+        avg = averages.setdefault(row["kind"], average_duration(db, row["kind"]))
+        if row["status"] == "running":
+            left = row["eta_s"] if row["eta_s"] is not None else avg * (1.0 - (row["fraction"] or 0.0))
+            row["eta_s"] = max(0.0, left)
+        else:
+            row["eta_s"] = backlog / max(1, workers) + avg
+            left = avg
+        backlog += left
+        row["position"] = i
+    return rows
+
+
+def user_active_count(db: sqlite_utils.Database, user_id: int) -> int:
+    row = one(db, "SELECT COUNT(*) AS n FROM jobs WHERE requester_id = ? AND status IN ('queued', 'running')",
+              [user_id])
+    return int(row["n"])
+
+
+def set_progress_message(db: sqlite_utils.Database, job_id: int, channel_id: int, message_id: int) -> None:
+    db.execute("UPDATE jobs SET progress_channel_id = ?, progress_message_id = ? WHERE id = ?",
+               [channel_id, message_id, job_id])
+
+
+def jobs_with_progress_messages(db: sqlite_utils.Database) -> list[dict]:
+    """Jobs with a progress message that are not yet finished-and-reported."""
+    return [_decode(r) for r in db.query(
+        "SELECT * FROM jobs WHERE progress_message_id IS NOT NULL AND posted_at IS NULL ORDER BY id")]
+
+
+def mark_posted(db: sqlite_utils.Database, job_id: int, message_id: int | None = None) -> bool:
+    """Exactly once: True only for the first caller that reports this job's outcome."""
+    cur = db.execute("UPDATE jobs SET posted_at = ?, posted_message_id = ? WHERE id = ? AND posted_at IS NULL",
+                     [now(), message_id, job_id])
+    return cur.rowcount == 1
+
+
+def finished_unposted(db: sqlite_utils.Database, kinds=None) -> list[dict]:
+    kinds = tuple(kinds) if kinds else KINDS
+    marks = ",".join("?" * len(kinds))
+    return [_decode(r) for r in db.query(
+        f"SELECT * FROM jobs WHERE status IN ('done', 'failed', 'cancelled') AND posted_at IS NULL "
+        f"AND kind IN ({marks}) ORDER BY finished_at, id", list(kinds))]
+
+
+def add_event(db: sqlite_utils.Database, job_id: int, kind: str, data=None) -> None:
+    db["job_events"].insert({"job_id": job_id, "ts": now(), "kind": kind, "data": dumps(data or {})})
+
+
+def events(db: sqlite_utils.Database, job_id: int) -> list[dict]:
+    rows = db.query("SELECT * FROM job_events WHERE job_id = ? ORDER BY id", [job_id])
+    return [{**r, "data": loads(r["data"], {})} for r in rows]
