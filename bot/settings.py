@@ -28,6 +28,7 @@ class Settings:
     challenge_channel: int | None = None  # BENJAMIN_CHALLENGE_CHANNEL: where they are posted
     discord_api: str | None = None  # DISCORD_API_BASE: override the API base URL (tests)
     log_level: str = "INFO"  # BENJAMIN_LOG_LEVEL
+    progress_edit_seconds: float = 5.0  # BENJAMIN_PROGRESS_EDIT_SECONDS: min gap between edits of a progress message
 
     @property
     def db_path(self) -> Path:
@@ -68,6 +69,7 @@ _ENV = {
     "challenge_channel": "BENJAMIN_CHALLENGE_CHANNEL",
     "discord_api": "DISCORD_API_BASE",
     "log_level": "BENJAMIN_LOG_LEVEL",
+    "progress_edit_seconds": "BENJAMIN_PROGRESS_EDIT_SECONDS",
 }
 
 
@@ -103,6 +105,11 @@ def _convert(name: str, env: str, raw: str):
         if name == "max_mb":
             value = float(raw)
             if value <= 0:
+                raise ValueError
+            return value
+        if name == "progress_edit_seconds":
+            value = float(raw)
+            if not value >= 0:
                 raise ValueError
             return value
         if name == "inline_worker":
