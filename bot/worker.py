@@ -1,0 +1,180 @@
+"""The job worker: claims jobs from the SQLite queue, runs their handler, records the outcome.
+
+One worker runs in-process (a thread, :meth:`Worker.start_thread`) by default, or on its own with
+``python bot.py worker``; several may share one database. A job whose worker dies is claimed again
+once its lease expires, and its stages resume from their done-markers in the job folder.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+from bot.settings import Settings
+from engine.errors import Cancelled, EngineError
+from engine.progress import Progress
+from storage import jobs as jobstore
+from storage.db import open_db
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_S = 1.0  # throttle for progress writes (a stage change is always written)
+
+
+class JobLost(Cancelled):
+    """The job was cancelled, or another worker took it over: stop without recording anything."""
+
+
+class _Reporter:
+    """The on_progress callback handed to a job: writes progress, raises when the job was cancelled."""
+
+    def __init__(self, worker: "Worker", job_id: int, lost: threading.Event):
+        self.worker, self.job_id, self.lost = worker, job_id, lost
+        self.last_write = 0.0
+        self.last_stage: str | None = None
+
+    def __call__(self, p: Progress) -> None:
+        if self.lost.is_set():
+            raise JobLost("the job was cancelled")
+        t = time.monotonic()
+        stage_changed = p.stage != self.last_stage
+        if not stage_changed and t - self.last_write < PROGRESS_EVERY_S and p.fraction < 1.0:
+            return
+        db = self.worker.db()
+        if stage_changed:
+            jobstore.add_event(db, self.job_id, "stage", {"stage": p.stage})
+            self.last_stage = p.stage
+        jobstore.update_progress(db, self.job_id, stage=p.stage, fraction=p.fraction, eta_s=p.eta_s,
+                                 message=p.message, preview=p.preview)
+        self.last_write = t
+        row = db.execute("SELECT status, lease_owner FROM jobs WHERE id = ?", [self.job_id]).fetchone()
+        if row is None or row[0] != "running" or row[1] != self.worker.worker_id:
+            self.lost.set()
+            raise JobLost("the job was cancelled")
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the job's lease every lease_s/3 seconds; sets ``lost`` when that fails."""
+
+    def __init__(self, worker: "Worker", job_id: int, lost: threading.Event):
+        super().__init__(name=f"heartbeat-{job_id}", daemon=True)
+        self.worker, self.job_id, self.lost = worker, job_id, lost
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        db = open_db(self.worker.settings.db_path)  # its own connection: one per thread
+        try:
+            while not self.done.wait(max(0.05, self.worker.lease_s / 3)):
+                if not jobstore.heartbeat(db, self.job_id, self.worker.worker_id, self.worker.lease_s):
+                    log.info("job %s: lease lost (cancelled or taken over)", self.job_id)
+                    self.lost.set()
+                    return
+        except Exception:  # a heartbeat must never kill the job it guards; the lease will just expire
+            log.exception("job %s: heartbeat failed", self.job_id)
+        finally:
+            db.close()
+
+
+class Worker:
+    def __init__(self, settings: Settings, worker_id: str | None = None, lease_s: float = 60,
+                 poll_s: float = 1.0, kinds=None, handlers: dict | None = None):
+        self.settings = settings
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease_s = lease_s
+        self.poll_s = poll_s
+        self.kinds = tuple(kinds) if kinds else None
+        self._handlers = handlers
+        self._local = threading.local()
+
+    def handlers(self) -> dict:
+        if self._handlers is None:
+            from bot.jobs_runner import HANDLERS
+
+            self._handlers = HANDLERS
+        return self._handlers
+
+    def db(self):
+        """This thread's connection (sqlite connections are not shared between threads)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = open_db(self.settings.db_path)
+        return db
+
+    def run_once(self) -> bool:
+        """Claim one job and run it to an outcome; False when there was nothing to do."""
+        kinds = self.kinds or tuple(self.handlers())
+        job = jobstore.claim(self.db(), self.worker_id, lease_s=self.lease_s, kinds=kinds)
+        if job is None:
+            return False
+        self._run(job)
+        return True
+
+    def run_forever(self, stop: threading.Event) -> None:
+        log.info("worker %s started", self.worker_id)
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # e.g. the database is locked for too long: log, wait, go on
+                log.exception("worker %s: could not claim a job", self.worker_id)
+                busy = False
+            if not busy:
+                stop.wait(self.poll_s)
+        log.info("worker %s stopped", self.worker_id)
+
+    def start_thread(self) -> tuple[threading.Thread, threading.Event]:
+        stop = threading.Event()
+        thread = threading.Thread(target=self.run_forever, args=(stop,), name=f"worker-{self.worker_id}",
+                                  daemon=True)
+        thread.start()
+        return thread, stop
+
+    def _run(self, job: dict) -> None:
+        from bot.jobs_runner import JobContext
+
+        job_id = job["id"]
+        lost = threading.Event()
+        beat = _Heartbeat(self, job_id, lost)
+        beat.start()
+        db = self.db()
+        handler = self.handlers()[job["kind"]]
+        ctx = JobContext(settings=self.settings, db=db, job=job, job_dir=self.settings.jobs_dir / str(job_id),
+                         on_progress=_Reporter(self, job_id, lost))
+        log.info("job %s (%s): attempt %s on %s", job_id, job["kind"], job["attempts"], self.worker_id)
+        try:
+            result = handler(ctx)
+        except Cancelled as e:
+            if lost.is_set():
+                log.info("job %s stopped: %s", job_id, e)
+            else:  # the work itself asked to stop
+                jobstore.cancel(db, job_id)
+        except EngineError as e:
+            log.info("job %s failed: %s", job_id, e)
+            jobstore.fail(db, job_id, str(e), worker_id=self.worker_id)
+        except OSError as e:
+            reason = _os_reason(e, self.settings)
+            log.warning("job %s failed: %s", job_id, reason)
+            jobstore.fail(db, job_id, reason, worker_id=self.worker_id)
+        except Exception as e:  # a bug: keep the worker alive, tell the user something short
+            log.exception("job %s crashed", job_id)
+            jobstore.fail(db, job_id, f"internal error ({type(e).__name__}: {e})", worker_id=self.worker_id)
+        else:
+            if not jobstore.finish(db, job_id, result or {}, worker_id=self.worker_id):
+                log.info("job %s finished but was cancelled or taken over meanwhile", job_id)
+        finally:
+            beat.done.set()
+            beat.join(timeout=5)
+
+
+def _os_reason(e: OSError, settings: Settings) -> str:
+    if e.errno == errno.ENOSPC:
+        return f"the disk holding BENJAMIN_HOME={settings.home} is full; free some space and try again"
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write {e.filename or settings.home}: permission denied"
+    return f"file error: {e.strerror or e}" + (f" ({e.filename})" if e.filename else "")
+
+
+__all__ = ["Worker", "JobLost"]

@@ -1,0 +1,41 @@
+"""What a production needs (ProductionPlan) and what it gives back (FilmResult)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.brief import Brief
+
+
+@dataclass(frozen=True)
+class CastMember:
+    name: str  # as credited, e.g. "Ada Lovelace"
+    photos: tuple[Path, ...] = ()  # face photos the person consented to
+    voice: str | None = None  # a voice preset they chose (engine.voice.PRESETS), else a default
+
+
+@dataclass(frozen=True)
+class ProductionPlan:
+    brief: Brief
+    fountain: str  # the chosen take's Fountain text
+    members: tuple[CastMember, ...] = ()  # consenting people to assign round robin
+    cast: dict[str, CastMember] = field(default_factory=dict)  # explicit character -> member (wins)
+    footage: tuple[Path, ...] = ()  # footage clips to cut into the film
+    max_mb: float = 10.0  # the film must fit in this many MiB
+    size: tuple[int, int] = (640, 360)  # frame (width, height)
+    fps: int = 24
+    note: str | None = None  # the credits' AI-made note; None = the renderer's standard one
+    take_label: str = ""  # e.g. "take 2 of 3", for the credits
+
+
+@dataclass(frozen=True)
+class FilmResult:
+    path: Path
+    duration_s: float
+    size_bytes: int
+    poster: Path | None
+    contact_sheet: Path | None
+    stages_s: dict[str, float]  # seconds each stage took in this run (0.0 when skipped as done)
+    width: int = 0
+    height: int = 0
+    has_audio: bool = False

@@ -1,0 +1,88 @@
+"""produce(): a chosen take to a finished film, stage by stage, resuming from done-markers."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from engine.pipeline.cast import CastInputs, CastStage
+from engine.pipeline.plan import FilmResult, ProductionPlan
+from engine.pipeline.render import RenderInputs, RenderStage
+from engine.pipeline.stage import Stage
+from engine.pipeline.swap import SwapStage
+from engine.pipeline.voice import VoiceStage
+from engine.progress import Progress, ProgressFn, null_progress
+
+log = logging.getLogger(__name__)
+
+
+def run_stage(stage: Stage, inputs, job_dir: Path, on_progress: ProgressFn, timings: dict[str, float]):
+    """Run ``stage`` unless its done-marker says its outputs are already there."""
+    if stage.is_done(job_dir):
+        log.info("%s: already done, skipping", stage.name)
+        on_progress(Progress(stage.name, 1.0, "already done", 0.0))
+        timings[stage.name] = 0.0
+        return stage.outputs(job_dir)
+
+    def report(p: Progress) -> None:
+        on_progress(p if p.stage == stage.name else replace(p, stage=stage.name))
+
+    t0 = time.monotonic()
+    on_progress(Progress(stage.name, 0.0, "starting"))
+    out = stage.run(inputs, job_dir, report)
+    timings[stage.name] = time.monotonic() - t0
+    log.info("%s: done in %.1fs", stage.name, timings[stage.name])
+    return out
+
+
+def produce(plan: ProductionPlan, job_dir: Path, on_progress: ProgressFn = null_progress) -> FilmResult:
+    from engine.screenplay.fountain import parse_fountain
+
+    job_dir = Path(job_dir)
+    job_dir.mkdir(parents=True, exist_ok=True)
+    screenplay = parse_fountain(plan.fountain)
+    if not screenplay.title:
+        screenplay.title = plan.brief.title
+    timings: dict[str, float] = {}
+    cast = run_stage(CastStage(), CastInputs(tuple(screenplay.characters()), plan.members, plan.cast),
+                     job_dir, on_progress, timings)
+    lines = run_stage(VoiceStage(), (screenplay, cast), job_dir, on_progress, timings)
+    run_stage(SwapStage(), (cast, plan.footage), job_dir, on_progress, timings)
+    faces = {c: a.face for c, a in cast.items() if a.face}
+    shots = footage_shots(plan.footage)
+    inputs = RenderInputs(screenplay, lines, faces, shots, credits_for(plan, screenplay, cast, lines, shots),
+                          plan.size, plan.fps, plan.max_mb)
+    result = run_stage(RenderStage(), inputs, job_dir, on_progress, timings)
+    return FilmResult(path=Path(result.path), duration_s=result.duration_s, size_bytes=result.size_bytes,
+                      poster=result.poster, contact_sheet=result.contact_sheet, stages_s=timings,
+                      width=result.width, height=result.height, has_audio=result.has_audio)
+
+
+def credits_for(plan: ProductionPlan, screenplay, cast, lines, shots):
+    """The credits: who plays whom, which voice speaks for whom, the footage used, and the AI note."""
+    from engine.render import Credits
+
+    players = tuple((c, a.member or "drawn card") for c, a in cast.items())
+    spoken: dict[str, str] = {}
+    for line in lines:
+        spoken.setdefault(line.character, line.voice.label())
+    footage = tuple(dict.fromkeys(s.source or Path(s.path).name for s in shots))
+    extra = {"note": plan.note} if plan.note else {}
+    return Credits(title=screenplay.title or plan.brief.title, cast=players, voices=tuple(spoken.items()),
+                   footage=footage, **extra)
+
+
+def footage_shots(clips, shot_s: float = 4.0) -> list:
+    """Cut each clip into shots of at most ``shot_s`` seconds, in order, for the lines to use."""
+    from engine.render import FootageShot, probe
+
+    shots = []
+    for clip in clips:
+        duration = float(probe(Path(clip)).get("duration") or 0.0)
+        t = 0.0
+        while duration - t > 0.5:
+            shots.append(FootageShot(Path(clip), round(t, 3), round(min(duration, t + shot_s), 3),
+                                     source=Path(clip).name))
+            t += shot_s
+    return shots
