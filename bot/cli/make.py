@@ -1,0 +1,237 @@
+"""`python bot.py make`: from a brief to a finished film on the command line, no Discord needed.
+
+Writes the takes, picks the best-scoring one (or --take K), casts, voices and renders it, through
+the same job queue the bot uses (a worker runs in this process unless --detach).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from bot.cli import CliError
+from bot.settings import Settings
+
+NAME = "make"
+HELP = "make a film from a brief: write takes, pick the best, voice and render it"
+ORDER = 20
+DEFAULT_TAKES = 3
+POLL_S = 0.25  # how often the CLI looks at the job
+
+log = logging.getLogger(__name__)
+
+
+def add_brief_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("brief (none given: the default brief)")
+    g.add_argument("--title", help="the film's title")
+    g.add_argument("--line", action="append", default=[], metavar="LINE", help="dialogue that must be spoken (repeat)")
+    g.add_argument("--prop", action="append", default=[], metavar="PROP", help="a prop or action that must appear (repeat)")
+    g.add_argument("--science", help="a science theme")
+    g.add_argument("--genre", help="a genre, e.g. sci-fi")
+    g.add_argument("--prime", help="text to start the writer off")
+    g.add_argument("--pages", type=float, help="length in pages (about a minute each; 0.5 to 5)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--demo", action="store_true", help="the default brief, shipped writer, no footage")
+    add_brief_arguments(parser)
+    parser.add_argument("--takes", type=int, default=DEFAULT_TAKES, help=f"takes to write (default {DEFAULT_TAKES})")
+    parser.add_argument("--take", type=int, metavar="K", help="produce take K instead of the best-scoring one")
+    parser.add_argument("--seed", type=int, help="random seed for the writer")
+    parser.add_argument("--model", type=Path, help="writer checkpoint (default: BENJAMIN_WRITER_MODEL or the shipped one)")
+    parser.add_argument("--cast", nargs="+", metavar="NAME",
+                        help="cast members to use (see: bot.py cast list); 'all' for the whole cast; default nobody")
+    parser.add_argument("--footage", type=Path, metavar="DIR", help="a folder of video clips to cut in")
+    parser.add_argument("--max-mb", type=float, help="size limit in MiB (default BENJAMIN_MAX_MB)")
+    parser.add_argument("--size", default="640x360", help="frame size WIDTHxHEIGHT (default 640x360)")
+    parser.add_argument("--fps", type=int, default=24, help="frames per second (default 24)")
+    parser.add_argument("--out", type=Path, help="where to put the film (default BENJAMIN_HOME/films/)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON, no progress bar")
+    parser.add_argument("--detach", action="store_true", help="only queue the job (a `bot.py worker` runs it)")
+
+
+def brief_from_args(args: argparse.Namespace):
+    """The brief the flags describe, or DEFAULT_BRIEF when none is given (BriefError when invalid)."""
+    from dataclasses import replace
+
+    from engine.brief import DEFAULT_BRIEF, Brief
+
+    given = any([args.title, args.line, args.prop, args.science, args.genre, args.prime])
+    if getattr(args, "demo", False) or not given:
+        brief = DEFAULT_BRIEF if args.pages is None else replace(DEFAULT_BRIEF, pages=args.pages)
+    else:
+        brief = Brief(title=args.title or "", lines=tuple(args.line), props=tuple(args.prop), science=args.science,
+                      genre=args.genre, prime=args.prime, pages=1.0 if args.pages is None else args.pages)
+    return brief.validated()
+
+
+def _payload(args: argparse.Namespace, settings: Settings, brief) -> dict:
+    if args.takes < 1 or args.takes > max(1, settings.max_takes):
+        raise CliError(f"--takes must be between 1 and {max(1, settings.max_takes)} (BENJAMIN_MAX_TAKES)")
+    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", args.size or "")
+    if not m:
+        raise CliError(f"--size must look like 640x360, not {args.size!r}")
+    if not 1 <= args.fps <= 60:
+        raise CliError("--fps must be between 1 and 60")
+    max_mb = settings.max_mb if args.max_mb is None else args.max_mb
+    if not max_mb > 0:
+        raise CliError("--max-mb must be above 0")
+    if args.model is not None and not args.model.is_file():
+        raise CliError(f"writer checkpoint {args.model} does not exist")
+    if args.footage is not None and not args.footage.is_dir():
+        raise CliError(f"footage folder {args.footage} does not exist")
+    cast = None if not args.cast or args.demo else [n for n in args.cast]
+    return {"brief": brief.to_dict(), "takes": args.takes, "take": args.take, "seed": args.seed,
+            "model": str(args.model.resolve()) if args.model else None,
+            "cast": None if cast == ["all"] else (cast or []), "cast_guild_id": 0,
+            "footage": None if args.demo or not args.footage else str(args.footage.resolve()),
+            "max_mb": max_mb, "size": [int(m[1]), int(m[2])], "fps": args.fps}
+
+
+def _check_cast(db, names: list[str]) -> None:
+    """Named members exist and their photos are still readable (clear error before anything runs)."""
+    from storage.cast import member_by_name
+
+    for name in names:
+        member = member_by_name(db, 0, name)
+        if member is None:
+            raise CliError(f"nobody called {name!r} is in the cast (add them with: bot.py cast add NAME PHOTO...)")
+        missing = [p for p in member["photos"] if not Path(p).is_file()]
+        if missing:
+            raise CliError(f"{member['name']}'s photos are missing or unreadable ({', '.join(missing)}); "
+                           f"add them again with: bot.py cast add {member['name']!r} PHOTO...")
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    from storage import jobs
+    from storage.briefs import create_brief
+
+    brief = brief_from_args(args)
+    payload = _payload(args, settings, brief)
+    settings.ensure_home()
+    db = _open(settings)
+    if payload["cast"]:
+        _check_cast(db, payload["cast"])
+    brief_id = create_brief(db, brief.to_dict(), source="cli")
+    job_id = jobs.enqueue(db, "make", payload, brief_id=brief_id)
+    if args.detach:
+        print(json.dumps({"job_id": job_id, "brief_id": brief_id}) if args.json else f"queued job {job_id}")
+        return 0
+    try:
+        row = wait_for_job(settings, db, job_id, show=not args.json)
+    except KeyboardInterrupt:
+        jobs.cancel(db, job_id)
+        raise
+    return _report(args, settings, row)
+
+
+def _open(settings: Settings):
+    import sqlite3
+
+    from storage.db import open_db
+
+    try:
+        return open_db(settings.db_path)
+    except (sqlite3.Error, OSError) as e:
+        raise CliError(f"cannot open the database {settings.db_path}: {e}") from None
+
+
+def _report(args, settings: Settings, row: dict) -> int:
+    from engine.errors import EngineError
+
+    if row["status"] == "cancelled":
+        print(f"bot.py make: job {row['id']} was cancelled", file=sys.stderr)
+        return 130
+    if row["status"] != "done":
+        raise EngineError(f"{row['error'] or 'the job failed'} (job {row['id']} failed)")
+    result = dict(row["result"])
+    out = args.out or settings.home / "films" / f"{row['id']}_{_slug(row['payload']['brief']['title'])}.mp4"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.part")
+        shutil.copyfile(result["film"], tmp)
+        tmp.replace(out)
+    except OSError as e:
+        raise CliError(f"the film is at {result['film']} but could not be copied to {out}: {e.strerror or e}") from None
+    result.update(job_id=row["id"], out=str(out.resolve()))
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.get("stages_s", {}).items())
+    print(f"film: {result['out']}")
+    print(f"  {result['duration_s']:.1f} s, {result['size_bytes'] / 2**20:.2f} MB, "
+          f"take {result.get('take_index')} of {result.get('takes')} (score {_fmt(result.get('take_score'))})")
+    print(f"  screenplay: {result.get('fountain')}" + (f"  pdf: {result['pdf']}" if result.get("pdf") else ""))
+    if result.get("poster"):
+        print(f"  poster: {result['poster']}")
+    print(f"  stages: {stages}")
+    return 0
+
+
+def _fmt(x) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def _slug(title: str) -> str:
+    import unicodedata
+
+    s = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-").lower()[:40] or "film"
+
+
+
+def wait_for_job(settings: Settings, db, job_id: int, show: bool = True, lease_s: float = 60) -> dict:
+    """Start a worker thread, follow job ``job_id`` until it ends, return its final row."""
+    from bot.worker import Worker
+    from storage.jobs import FINISHED, get_job
+
+    worker = Worker(settings, lease_s=lease_s, poll_s=POLL_S)
+    thread, stop = worker.start_thread()
+    bar = _Bar(sys.stderr) if show else None
+    try:
+        while True:
+            row = get_job(db, job_id)
+            if bar:
+                bar.update(row)
+            if row["status"] in FINISHED:
+                return row
+            if not thread.is_alive():
+                raise RuntimeError("the worker thread stopped unexpectedly")
+            time.sleep(POLL_S)
+    finally:
+        if bar:
+            bar.close()
+        stop.set()
+        thread.join(timeout=10)
+
+
+class _Bar:
+    """One tqdm bar per stage; the message and ETA go in the postfix."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.stage = None
+        self.bar = None
+
+    def update(self, row: dict) -> None:
+        from tqdm import tqdm
+
+        stage = row["stage"] or ("waiting" if row["status"] == "queued" else "starting")
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(total=100, desc=f"{stage:>7}", file=self.stream, leave=True, dynamic_ncols=True,
+                            bar_format="{desc} {percentage:3.0f}%|{bar:24}| {postfix}")
+        self.bar.n = int(round(100 * (row["fraction"] or 0.0)))
+        eta = f" (about {row['eta_s']:.0f}s left)" if row.get("eta_s") else ""
+        self.bar.set_postfix_str(f"{(row['message'] or '')[:60]}{eta}", refresh=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

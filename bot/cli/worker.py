@@ -1,0 +1,61 @@
+"""`python bot.py worker`: run jobs from the shared database in this process (several may run at once)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+
+from bot.cli import CliError
+from bot.settings import Settings
+
+NAME = "worker"
+HELP = "run queued jobs (make, write, film, train) from BENJAMIN_HOME's database"
+ORDER = 40
+KINDS = ("make", "write", "film", "train")
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kinds", default=",".join(KINDS), help=f"job kinds to take, comma-separated ({','.join(KINDS)})")
+    parser.add_argument("--lease", type=float, default=60.0, metavar="S",
+                        help="seconds a job stays ours without a heartbeat; a dead worker's job is retaken after it")
+    parser.add_argument("--poll", type=float, default=1.0, metavar="S", help="seconds between looks at an empty queue")
+    parser.add_argument("--id", dest="worker_id", help="worker name in the job records (default host:pid:random)")
+    parser.add_argument("--until-empty", action="store_true",
+                        help="stop once no job is queued or running (instead of waiting for more)")
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.worker import Worker
+    from storage.db import open_db
+    from storage.jobs import queue
+
+    kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown or not kinds:
+        raise CliError(f"--kinds must name some of {', '.join(KINDS)}; unknown: {', '.join(unknown) or 'none given'}")
+    if args.lease < 1 or args.poll <= 0:
+        raise CliError("--lease must be at least 1 second and --poll above 0")
+    settings.ensure_home()
+    worker = Worker(settings, worker_id=args.worker_id, lease_s=args.lease, poll_s=args.poll, kinds=kinds)
+    stop = threading.Event()
+    def _stop(signum, _frame):  # finish the job in hand, then stop; a second signal stops at once
+        log.info("stopping after the current job (signal again to stop now)")
+        stop.set()
+        signal.signal(signum, signal.SIG_DFL)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop)
+    if not args.until_empty:
+        worker.run_forever(stop)
+        return 0
+    db = open_db(settings.db_path)
+    while not stop.is_set():
+        if worker.run_once():
+            continue
+        if not [j for j in queue(db) if j["kind"] in kinds]:
+            break
+        stop.wait(args.poll)  # a job is running elsewhere (or its dead worker's lease has not expired yet)
+    return 0

@@ -1,0 +1,86 @@
+"""Face detection with dlib's frontal (HOG) detector, for validating cast photos."""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import FaceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DetectConfig:
+    max_side: int = 1024  # larger photos are scaled down first (speed; HOG needs no more)
+    min_side: int = 64  # smaller images cannot show a usable face
+    upsample: int = 1  # dlib upsampling passes: finds faces down to ~40 px
+    min_face_fraction: float = 0.04  # a face narrower than this share of the photo is too small to use
+    max_bytes: int = 25 * 1024 * 1024  # refuse huge files outright
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    left: int
+    top: int
+    right: int
+    bottom: int
+    score: float  # detector confidence (higher is surer)
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+
+@functools.lru_cache(maxsize=1)
+def _detector():
+    import dlib
+
+    return dlib.get_frontal_face_detector()
+
+
+def load_rgb(path: Path, config: DetectConfig = DetectConfig()):
+    """The photo as an RGB uint8 array (EXIF rotation applied, scaled to max_side), or FaceError."""
+    import numpy as np
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    try:
+        if path.stat().st_size > config.max_bytes:
+            raise FaceError(f"{path.name} is larger than {config.max_bytes // (1024 * 1024)} MB")
+        with Image.open(path) as img:
+            img = ImageOps.exif_transpose(img)
+            img = img.convert("RGB")
+            img.thumbnail((config.max_side, config.max_side))
+            arr = np.asarray(img, dtype=np.uint8).copy()
+    except FileNotFoundError:
+        raise FaceError(f"photo {path} does not exist") from None
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+        raise FaceError(f"{path.name} is not a readable image ({type(e).__name__})") from None
+    if min(arr.shape[:2]) < config.min_side:
+        raise FaceError(f"{path.name} is too small ({arr.shape[1]}x{arr.shape[0]}) to show a face")
+    return arr
+
+
+def detect_faces(path: Path, config: DetectConfig = DetectConfig()) -> list[FaceBox]:
+    """Faces in the photo, largest first (coordinates in the scaled image)."""
+    return _detect(load_rgb(path, config), config)
+
+
+def _detect(image, config: DetectConfig) -> list[FaceBox]:
+    rects, scores, _ = _detector().run(image, config.upsample, 0.0)
+    boxes = [FaceBox(r.left(), r.top(), r.right(), r.bottom(), float(s)) for r, s in zip(rects, scores)]
+    return sorted(boxes, key=lambda b: b.width, reverse=True)
+
+
+def check_photo(path: Path, config: DetectConfig = DetectConfig()) -> FaceBox:
+    """The one face of a cast photo, or FaceError saying why the photo cannot be used."""
+    path = Path(path)
+    image = load_rgb(path, config)
+    faces = [f for f in _detect(image, config) if f.width >= config.min_face_fraction * image.shape[1]]
+    if not faces:
+        raise FaceError(f"no face found in {path.name}; use a clear, front-facing photo of one person")
+    if len(faces) > 1 and faces[1].width > 0.6 * faces[0].width:
+        raise FaceError(f"{path.name} shows {len(faces)} faces; use a photo with only the one person in it")
+    return faces[0]
