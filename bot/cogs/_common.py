@@ -1,0 +1,37 @@
+"""Helpers shared by the cogs (not an extension)."""
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+
+from bot.client import is_admin
+
+log = logging.getLogger(__name__)
+
+WRITER_KEY = "writer_model"  # guild setting: the guild's writer checkpoint ("shipped" or absent = default)
+
+
+def interaction_is_admin(interaction: discord.Interaction) -> bool:
+    return is_admin(interaction.user, interaction.permissions)
+
+
+async def tell(interaction: discord.Interaction, text: str, *, ephemeral: bool = True, **kwargs) -> None:
+    """Reply to an interaction whether or not it was already answered; never pings anyone."""
+    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=ephemeral, **kwargs)
+    else:
+        await interaction.response.send_message(text, ephemeral=ephemeral, **kwargs)
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A file-name-safe slug: ``The Last Lighthouse!`` → ``the-last-lighthouse``."""
+    s = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
+    return (s[:limit].strip("-") or "film")
+
+
+def cap_message(active: int, cap: int) -> str:
+    return (f"You already have {active} job(s) queued or running; the limit is {cap}. "
+            "Wait for one to finish or `/cancel` it.")

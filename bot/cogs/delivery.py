@@ -1,0 +1,298 @@
+"""Results out: finished jobs are posted exactly once (storage.jobs.mark_posted).
+
+Takes (excerpt + .fountain + .pdf + a number reaction each, then the ballot), films (mp4 + poster +
+script + credits, or a clear way to get a film too big for the guild), trained checkpoints, failures.
+Each take stores its message id as soon as it is sent, and a film's upload is looked for in the
+channel before it is sent again after a restart, so a crash between "sent" and "marked" cannot
+post twice.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import discord
+from discord.ext import commands, tasks
+
+from bot.cogs._common import interaction_is_admin, slug, tell
+from bot.text import code_block, excerpt, format_duration, format_mb, number_emoji, safe
+from bot.views import ballot_view, smaller_view
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0
+KINDS = ("write", "film", "train")
+FILE_MARGIN_BYTES = 512 * 1024  # room for the poster and script beside the mp4
+EXTRA_TAKE_VOTE_S = 120  # a late take gets at least this long to be voted on
+
+
+def pending(db) -> list[dict]:
+    from storage.jobs import finished_unposted
+
+    return [j for j in finished_unposted(db, kinds=KINDS) if j.get("channel_id")]
+
+
+def render_budget_mb(limit_mb: float) -> float:
+    """What the renderer may use of a guild's upload limit, leaving room for the other attachments."""
+    return max(1.0, round(limit_mb - FILE_MARGIN_BYTES / 2**20 - 0.05 * limit_mb, 2))
+
+
+class Delivery(commands.Cog):
+    def __init__(self, bot) -> None:
+        self.bot = bot
+        self._busy: set[int] = set()
+        self._checked_history: set[int] = set()
+        self._startup: set[int] | None = None  # jobs already finished-unposted when this process started
+
+    async def cog_load(self) -> None:
+        self.loop.start()
+
+    async def cog_unload(self) -> None:
+        self.loop.cancel()
+
+    @tasks.loop(seconds=POLL_SECONDS)
+    async def loop(self) -> None:
+        jobs = await self.bot.db(pending)
+        if self._startup is None:
+            self._startup = {j["id"] for j in jobs}
+        progress = self.bot.get_cog("Progress")
+        for job in jobs:
+            if job["id"] in self._busy:
+                continue
+            if job.get("progress_message_id") and progress and not progress.is_final_shown(job["id"]):
+                continue  # let the progress message show the outcome first
+            self._busy.add(job["id"])
+            try:
+                await self.deliver(job)
+            except discord.HTTPException as e:  # retried next tick
+                log.warning("job %s: delivery failed (%s); will retry", job["id"], e)
+            finally:
+                self._busy.discard(job["id"])
+
+    @loop.before_loop
+    async def _wait_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    @loop.error
+    async def _loop_error(self, error: BaseException) -> None:
+        log.exception("delivery loop failed", exc_info=error)
+        if not self.loop.is_running():
+            self.loop.restart()
+
+    async def deliver(self, job: dict) -> None:
+        from storage.jobs import mark_posted
+
+        channel = await self.bot.channel(job["channel_id"])
+        if channel is None:
+            log.warning("job %s: channel %s is gone; not posting", job["id"], job["channel_id"])
+            await self.bot.db(mark_posted, job["id"], None)
+            return
+        handler = {"write": self._write_done, "film": self._film_done, "train": self._train_done}[job["kind"]]
+        if job["status"] == "done":
+            message_id = await handler(job, channel)
+        else:
+            message_id = await self._not_done(job, channel)
+        await self.bot.db(mark_posted, job["id"], message_id)
+
+    # ---- takes -----------------------------------------------------------------------------------
+
+    async def _write_done(self, job: dict, channel) -> int | None:
+        from storage.briefs import get_brief
+        from storage.takes import takes_for_brief
+
+        brief_row = await self.bot.db(get_brief, job["brief_id"])
+        takes = await self.bot.db(takes_for_brief, job["brief_id"])
+        open_vote = brief_row["status"] in ("writing", "voting")
+        last = None
+        for take in takes:
+            if take.get("message_id"):
+                continue
+            last = await self._post_take(channel, brief_row, take, open_vote)
+        if open_vote:
+            last = await self._post_ballot(channel, brief_row, len(takes)) or last
+        return last
+
+    async def _post_take(self, channel, brief_row: dict, take: dict, open_vote: bool) -> int:
+        from storage.takes import set_take_message
+
+        import asyncio
+
+        i = take["index"]
+        fountain = Path(take["fountain_path"])
+        text = await asyncio.to_thread(_read_text, fountain)
+        title = brief_row["brief"].get("title", "")
+        head = f"**Take {i}** of *{safe(title, 100)}* · seed {take.get('seed')}"
+        head += f" · vote with {number_emoji(i)}" if open_vote and i <= 10 else ""
+        files = [discord.File(fountain, filename=f"{slug(title)}-take{i}.fountain")] if fountain.is_file() else []
+        pdf = Path(take["pdf_path"]) if take.get("pdf_path") else None
+        if pdf and pdf.is_file():
+            files.append(discord.File(pdf, filename=f"{slug(title)}-take{i}.pdf"))
+        msg = await channel.send(f"{head}\n{code_block(excerpt(text, limit=1600))}", files=files)
+        await self.bot.db(set_take_message, take["id"], msg.id)
+        if open_vote and i <= 10:
+            try:
+                await msg.add_reaction(number_emoji(i))
+            except discord.HTTPException as e:
+                log.warning("take %s: could not add the vote reaction: %s", take["id"], e)
+        return msg.id
+
+    async def _post_ballot(self, channel, brief_row: dict, n_takes: int) -> int:
+        from storage.briefs import set_brief_message, set_brief_status, set_vote_deadline
+
+        s = self.bot.settings
+        brief_id = brief_row["id"]
+        now = time.time()
+        deadline = brief_row.get("vote_deadline") or 0
+        if brief_row["status"] == "writing":
+            deadline = now + s.vote_seconds
+            await self.bot.db(set_brief_status, brief_id, "voting")
+        else:
+            deadline = max(deadline, now + min(s.vote_seconds, EXTRA_TAKE_VOTE_S))
+        await self.bot.db(set_vote_deadline, brief_id, deadline)
+        old = brief_row.get("message_id")
+        if old:  # keep the buttons under the newest take
+            try:
+                await channel.get_partial_message(old).delete()
+            except discord.HTTPException:
+                pass
+        more = n_takes < s.max_takes
+        text = (f"🗳️ **Vote** on *{safe(brief_row['brief'].get('title'), 100)}* (brief #{brief_id}): react with a "
+                f"take's number. One vote each; a new reaction moves your vote, removing it withdraws it.\n"
+                f"Voting closes <t:{int(deadline)}:R>, or when <@{brief_row['requester_id']}> or an admin "
+                f"closes it; ties go to the requester's pick."
+                + (f" 🔄 asks for another take (up to {s.max_takes})." if more else ""))
+        msg = await channel.send(text, view=ballot_view(brief_id, more=more))
+        await self.bot.db(set_brief_message, brief_id, msg.id)
+        return msg.id
+
+    # ---- films -----------------------------------------------------------------------------------
+
+    async def _film_done(self, job: dict, channel) -> int | None:
+        from storage.briefs import get_brief, set_brief_status
+        from storage.films import film_for_job
+        from storage.takes import get_take
+
+        film = await self.bot.db(film_for_job, job["id"]) or {}
+        result = job.get("result") or {}
+        path = Path(film.get("path") or result.get("film") or "")
+        brief_row = await self.bot.db(get_brief, job["brief_id"]) if job.get("brief_id") else None
+        take = await self.bot.db(get_take, job["payload"].get("take_id")) if job["payload"].get("take_id") else None
+        title = (brief_row or {}).get("brief", {}).get("title") or result.get("title") or "Untitled"
+        name = f"{slug(title)}-job{job['id']}.mp4"
+        if job["id"] in (self._startup or set()):
+            found = await self._find_posted(channel, name)
+            if found:
+                log.info("job %s: film was already posted (message %s)", job["id"], found)
+                return found
+        limit = int(self.bot.upload_limit_mb(job.get("guild_id")) * 2**20)
+        size = path.stat().st_size if path.is_file() else 0
+        text = _film_text(job, title, take, film, result)
+        msg = None
+        if path.is_file() and size <= limit:
+            files = [discord.File(path, filename=name)]
+            for extra, fname in ((film.get("poster"), f"{slug(title)}-poster"), ((take or {}).get("fountain_path"),
+                                                                                  f"{slug(title)}-script")):
+                if extra and Path(extra).is_file() and Path(extra).stat().st_size + size < limit:
+                    files.append(discord.File(extra, filename=fname + Path(extra).suffix))
+            try:
+                msg = await channel.send(text, files=files)
+            except discord.HTTPException as e:
+                if e.status != 413:
+                    raise
+        if msg is None:
+            why = (f"The film is {format_mb(size)}, over this server's upload limit of {format_mb(limit)}."
+                   if path.is_file() else "The film file is missing on the bot's machine.")
+            msg = await channel.send(f"{text}\n⚠️ {why} It is kept on the bot's machine as job #{job['id']}; "
+                                     "press the button for a smaller render that fits.",
+                                     view=smaller_view(job["id"]))
+        if brief_row:
+            await self.bot.db(set_brief_status, brief_row["id"], "done")
+        return msg.id
+
+    async def _find_posted(self, channel, filename: str) -> int | None:
+        """A film upload by this bot already in the channel (recent history), after a restart."""
+        try:
+            async for m in channel.history(limit=50):
+                if m.author.id == self.bot.user.id and any(a.filename == filename for a in m.attachments):
+                    return m.id
+        except discord.HTTPException as e:
+            log.warning("cannot read channel history: %s", e)
+        return None
+
+    async def smaller_from_interaction(self, interaction: discord.Interaction, job_id: int) -> None:
+        """📉 button: queue the same film again with a smaller size budget."""
+        from storage.jobs import enqueue, get_job, user_active_count
+
+        job = await self.bot.db(get_job, job_id)
+        if job is None:
+            await tell(interaction, f"Job #{job_id} is gone.")
+            return
+        if interaction.user.id != job["requester_id"] and not interaction_is_admin(interaction):
+            await tell(interaction, "Only the person who asked for this film, or an admin, can re-render it.")
+            return
+        cap = self.bot.settings.max_queued_per_user
+        if cap and await self.bot.db(user_active_count, interaction.user.id) >= cap:
+            await tell(interaction, f"You already have {cap} job(s) queued or running; try again when one is done.")
+            return
+        limit = self.bot.upload_limit_mb(job.get("guild_id"))
+        payload = dict(job["payload"], max_mb=round(render_budget_mb(limit) * 0.7, 2), smaller=True)
+        new_id = await self.bot.db(enqueue, "film", payload, requester_id=job["requester_id"],
+                                   guild_id=job["guild_id"], channel_id=job["channel_id"], brief_id=job["brief_id"])
+        await tell(interaction, f"Rendering a smaller version: job #{new_id}.", ephemeral=False)
+
+    # ---- training and failures -------------------------------------------------------------------
+
+    async def _train_done(self, job: dict, channel) -> int:
+        result = job.get("result") or {}  # the worker already switched the guild's writer (WRITER_KEY)
+        ckpt = result.get("checkpoint")
+        bpc = result.get("val_bpc") or result.get("bpc")
+        msg = await channel.send(
+            f"🧠 Training job #{job['id']} finished" + (f" (validation {float(bpc):.3f} bits per char)" if bpc else "")
+            + (". This server's writer now uses the new checkpoint; `/train revert` goes back to the shipped one."
+               if ckpt else ", but it produced no checkpoint; the writer is unchanged."))
+        return msg.id
+
+    async def _not_done(self, job: dict, channel) -> int:
+        from storage.briefs import get_brief, set_brief_status
+        from storage.takes import takes_for_brief
+
+        what = {"write": "Writing takes", "film": "Making the film", "train": "Training"}[job["kind"]]
+        if job["status"] == "cancelled":
+            text = f"✖️ {what} (job #{job['id']}) was cancelled."
+        else:
+            reason = job.get("error") or job.get("message") or "unknown reason"
+            text = f"❌ {what} (job #{job['id']}) failed: {safe(reason, 500)}"
+        if job.get("brief_id"):
+            b = await self.bot.db(get_brief, job["brief_id"])
+            has_takes = bool(await self.bot.db(takes_for_brief, job["brief_id"]))
+            if b and (job["kind"] == "film" or (b["status"] == "writing" and not has_takes)):
+                new = "cancelled" if job["status"] == "cancelled" else "failed"
+                await self.bot.db(set_brief_status, b["id"], new)
+        msg = await channel.send(text)
+        return msg.id
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _film_text(job: dict, title: str, take: dict | None, film: dict, result: dict) -> str:
+    lines = [f"🎬 **{safe(title, 100)}**" + (f" · take {take['index']}" if take else "") + f" · job #{job['id']}"]
+    if film.get("duration_s"):
+        lines.append(f"{format_duration(film['duration_s'])} · {format_mb(film.get('size_bytes'))}")
+    credits = result.get("credits")
+    if isinstance(credits, (list, tuple)):
+        credits = "\n".join(str(c) for c in credits)
+    lines.append("**Credits**")
+    lines.append(safe(credits, 900) if credits else
+                 "Written by Benjamin, an AI (a character-level LSTM). Voices are synthetic; faces may be AI-swapped.")
+    lines.append(f"Requested by <@{job['requester_id']}>.")
+    return "\n".join(lines)
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(Delivery(bot))

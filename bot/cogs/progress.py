@@ -1,0 +1,158 @@
+"""One progress message per job, edited in place from storage, at most once per BENJAMIN_PROGRESS_EDIT_SECONDS.
+
+Progress messages are ordinary channel messages (never interaction responses), so jobs longer than an
+interaction token's 15 minutes keep updating, and after a restart the loop simply finds every job's
+message in storage and carries on editing it.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import discord
+from discord.ext import commands, tasks
+
+from bot.text import progress_text
+from bot.views import job_view
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0
+FINISHED = ("done", "failed", "cancelled")
+MAX_PREVIEW_BYTES = 4 * 2**20
+
+
+class EditThrottle:
+    """At most one edit per ``interval`` seconds per key (pure; the clock is passed in)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = float(interval)
+        self._last: dict[int, float] = {}
+
+    def ready(self, key: int, now: float) -> bool:
+        last = self._last.get(key)
+        return last is None or now - last >= self.interval
+
+    def mark(self, key: int, now: float) -> None:
+        self._last[key] = now
+
+    def forget(self, key: int) -> None:
+        self._last.pop(key, None)
+
+
+def snapshot(db) -> dict:
+    """Everything the loop needs in one storage call: new jobs, tracked jobs, titles, queue positions."""
+    from storage import jobs
+    from storage.briefs import get_brief
+
+    active = jobs.queue(db)
+    tracked = jobs.jobs_with_progress_messages(db)
+    new = [j for j in active if not j.get("progress_message_id") and j.get("channel_id")]
+    titles: dict[int, str] = {}
+    for j in new + tracked:
+        bid = j.get("brief_id")
+        if bid and bid not in titles:
+            b = get_brief(db, bid)
+            titles[bid] = (b or {}).get("brief", {}).get("title", "")
+    return {"new": new, "tracked": tracked, "titles": titles,
+            "positions": {j["id"]: j["position"] for j in active if j["status"] == "queued"}}
+
+
+class ProgressCog(commands.Cog, name="Progress"):
+    def __init__(self, bot) -> None:
+        self.bot = bot
+        self.throttle = EditThrottle(getattr(bot.settings, "progress_edit_seconds", 5.0))
+        self._shown: dict[int, str] = {}  # job id -> text last shown
+        self._preview: dict[int, str] = {}  # job id -> preview path last attached
+        self._final: set[int] = set()  # jobs whose finished state is on screen
+        self.clock = time.monotonic
+
+    async def cog_load(self) -> None:
+        self.loop.start()
+
+    async def cog_unload(self) -> None:
+        self.loop.cancel()
+
+    def is_final_shown(self, job_id: int) -> bool:
+        return job_id in self._final
+
+    @tasks.loop(seconds=POLL_SECONDS)
+    async def loop(self) -> None:
+        snap = await self.bot.db(snapshot)
+        for job in snap["new"]:
+            await self._post(job, snap)
+        for job in snap["tracked"]:
+            await self._update(job, snap)
+
+    @loop.before_loop
+    async def _wait_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    @loop.error
+    async def _loop_error(self, error: BaseException) -> None:  # keep going after a bad tick
+        log.exception("progress loop failed", exc_info=error)
+        if not self.loop.is_running():
+            self.loop.restart()
+
+    def _text(self, job: dict, snap: dict) -> str:
+        title = snap["titles"].get(job.get("brief_id"))
+        return progress_text(job, title=title, position=snap["positions"].get(job["id"]))
+
+    async def _post(self, job: dict, snap: dict) -> None:
+        channel = await self.bot.channel(job["channel_id"])
+        if channel is None:
+            return
+        from storage.jobs import set_progress_message
+
+        text = self._text(job, snap)
+        msg = await channel.send(text, view=job_view(job["id"]))
+        await self.bot.db(set_progress_message, job["id"], channel.id, msg.id)
+        self.throttle.mark(job["id"], self.clock())
+        self._shown[job["id"]] = text
+
+    async def _update(self, job: dict, snap: dict) -> None:
+        job_id = job["id"]
+        finished = job["status"] in FINISHED
+        text = self._text(job, snap)
+        preview = job.get("preview") if not finished else None
+        new_preview = bool(preview and preview != self._preview.get(job_id) and _small_file(preview))
+        if text == self._shown.get(job_id) and not new_preview:
+            if finished:
+                self._final.add(job_id)
+            return
+        now = self.clock()
+        if not self.throttle.ready(job_id, now):
+            return
+        channel = self.bot.get_partial_messageable(job["progress_channel_id"])
+        kwargs: dict = {"content": text, "view": None if finished else job_view(job_id)}
+        if new_preview:
+            kwargs["attachments"] = [discord.File(preview, filename=f"preview{Path(preview).suffix or '.png'}")]
+        try:
+            await channel.get_partial_message(job["progress_message_id"]).edit(**kwargs)
+        except discord.NotFound:  # someone deleted it: post a fresh one
+            msg = await channel.send(text, view=kwargs["view"])
+            from storage.jobs import set_progress_message
+
+            await self.bot.db(set_progress_message, job_id, channel.id, msg.id)
+        except discord.HTTPException as e:
+            log.warning("job %s: progress edit failed: %s", job_id, e)
+            return
+        self.throttle.mark(job_id, now)
+        self._shown[job_id] = text
+        if new_preview:
+            self._preview[job_id] = preview
+        if finished:
+            self._final.add(job_id)
+
+
+def _small_file(path: str) -> bool:
+    try:
+        p = Path(path)
+        return p.is_file() and p.stat().st_size <= MAX_PREVIEW_BYTES
+    except OSError:
+        return False
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(ProgressCog(bot))

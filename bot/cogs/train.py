@@ -1,0 +1,166 @@
+"""Training the writer from Discord (admins): ``/train start|status|revert``.
+
+``/train start`` saves the attached corpus files (.fountain, .txt; or uses the default corpus) and
+queues a "train" job; its progress message shows step, loss, bits per char and ETA like any job. When it
+is done the worker switches the guild's writer to the new checkpoint; ``/train revert`` goes back to
+the shipped model.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Literal, Optional
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs._common import WRITER_KEY, interaction_is_admin, slug, tell
+from bot.text import safe
+
+log = logging.getLogger(__name__)
+
+CORPUS_EXTS = (".fountain", ".txt")
+MAX_CORPUS_BYTES = 20 * 2**20  # per file
+
+
+def check_corpus_file(name: str, size: int) -> str | None:
+    """Why an attachment cannot be a corpus file, or None when it is acceptable (pure)."""
+    if Path(name).suffix.lower() not in CORPUS_EXTS:
+        return f"{safe(name, 80)}: only {' and '.join(CORPUS_EXTS)} files can be used to train"
+    if size <= 0:
+        return f"{safe(name, 80)}: the file is empty"
+    if size > MAX_CORPUS_BYTES:
+        return f"{safe(name, 80)}: {size / 2**20:.1f} MB is over the {MAX_CORPUS_BYTES // 2**20} MB limit"
+    return None
+
+
+def _check_text(path: Path) -> str | None:
+    """Readable UTF-8 text with something in it, else the reason (runs in a thread)."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return f"{safe(path.name, 80)}: not UTF-8 text"
+    if len(text.strip()) < 200:
+        return f"{safe(path.name, 80)}: too little text to learn from (under 200 characters)"
+    return None
+
+
+def queue_train(db, corpus: list[str], preset: str, steps: int | None, *, guild_id: int, channel_id: int,
+                user_id: int) -> int | str:
+    from storage.db import immediate
+    from storage.jobs import enqueue
+
+    with immediate(db):
+        busy = list(db.query("SELECT id FROM jobs WHERE kind = 'train' AND guild_id = ? AND status IN "
+                             "('queued', 'running')", [guild_id]))
+        if busy:
+            return f"This server already has a training job (#{busy[0]['id']}); wait for it or `/cancel` it."
+        payload = {"corpus": corpus, "preset": preset, "steps": steps, "guild_id": guild_id}
+        return enqueue(db, "train", payload, requester_id=user_id, guild_id=guild_id, channel_id=channel_id)
+
+
+def train_status(db, guild_id: int) -> dict:
+    from storage.settings import get_guild_setting
+
+    last = list(db.query("SELECT id, status, message, error, finished_at FROM jobs WHERE kind = 'train' "
+                         "AND guild_id = ? ORDER BY id DESC LIMIT 1", [guild_id]))
+    return {"writer": get_guild_setting(db, guild_id, WRITER_KEY), "last": last[0] if last else None}
+
+
+class Train(commands.Cog):
+    train = app_commands.Group(name="train", description="Train this server's writer (admins)", guild_only=True,
+                               default_permissions=discord.Permissions(manage_guild=True))
+
+    def __init__(self, bot) -> None:
+        self.bot = bot
+
+    async def _admin(self, interaction: discord.Interaction) -> bool:
+        if interaction_is_admin(interaction):
+            return True
+        await tell(interaction, "Only admins (Manage Server) can train or switch the writer.")
+        return False
+
+    @train.command(name="start", description="Train or fine-tune the writer on attached .fountain/.txt files")
+    @app_commands.describe(corpus="A .fountain or .txt screenplay (none: the default corpus)",
+                           corpus2="Another corpus file", corpus3="Another corpus file",
+                           preset="Model size (small: CPU-friendly)", steps="Optimiser steps (default: the preset's)")
+    async def start(self, interaction: discord.Interaction, corpus: Optional[discord.Attachment] = None,
+                    corpus2: Optional[discord.Attachment] = None, corpus3: Optional[discord.Attachment] = None,
+                    preset: Literal["tiny", "small", "large"] = "small",
+                    steps: Optional[app_commands.Range[int, 1, 1_000_000]] = None) -> None:
+        if not await self._admin(interaction):
+            return
+        files = [a for a in (corpus, corpus2, corpus3) if a is not None]
+        problems = [p for a in files if (p := check_corpus_file(a.filename, a.size))]
+        if problems:
+            await tell(interaction, "I can't train on that:\n" + "\n".join(problems))
+            return
+        await interaction.response.defer(thinking=True)
+        paths, problems = await self._save(interaction, files)
+        if problems:
+            await tell(interaction, "I can't train on that:\n" + "\n".join(problems), ephemeral=False)
+            return
+        if not paths:
+            from engine.screenplay.corpus import default_corpus
+
+            try:
+                paths = [str(p) for p in await asyncio.to_thread(default_corpus)]
+            except Exception as e:  # CorpusError: say why
+                await tell(interaction, f"No corpus attached and the default one is unavailable: {safe(e)}",
+                           ephemeral=False)
+                return
+        out = await self.bot.db(queue_train, paths, preset, steps, guild_id=interaction.guild_id,
+                                channel_id=interaction.channel_id, user_id=interaction.user.id)
+        if isinstance(out, str):
+            await tell(interaction, out, ephemeral=False)
+            return
+        what = f"{len(files)} attached file(s)" if files else "the default corpus"
+        await tell(interaction, f"🧠 Training a {preset} writer on {what}: job #{out}. "
+                                "Progress below; this server's writer switches to it when it is done.",
+                   ephemeral=False)
+
+    async def _save(self, interaction: discord.Interaction, files: list[discord.Attachment]):
+        folder = Path(self.bot.settings.home) / "corpus" / str(interaction.guild_id) / str(interaction.id)
+        paths, problems = [], []
+        for i, a in enumerate(files):
+            dest = folder / f"{i}-{slug(Path(a.filename).stem)}{Path(a.filename).suffix.lower()}"
+            await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
+            try:
+                await a.save(dest)
+            except discord.HTTPException as e:
+                problems.append(f"{safe(a.filename, 80)}: download failed ({e.status})")
+                continue
+            reason = await asyncio.to_thread(_check_text, dest)
+            if reason:
+                problems.append(reason)
+            else:
+                paths.append(str(dest))
+        return paths, problems
+
+    @train.command(name="status", description="Which writer this server uses, and the last training job")
+    async def status(self, interaction: discord.Interaction) -> None:
+        info = await self.bot.db(train_status, interaction.guild_id)
+        writer = info["writer"]
+        text = ("Writer: the shipped model." if not writer or writer == "shipped"
+                else f"Writer: trained checkpoint `{safe(Path(writer).name, 80)}`.")
+        last = info["last"]
+        if last:
+            text += f"\nLast training job: #{last['id']} ({last['status']})"
+            if last.get("error"):
+                text += f": {safe(last['error'], 200)}"
+        await tell(interaction, text)
+
+    @train.command(name="revert", description="Go back to the shipped writer model")
+    async def revert(self, interaction: discord.Interaction) -> None:
+        from storage.settings import set_guild_setting
+
+        if not await self._admin(interaction):
+            return
+        await self.bot.db(set_guild_setting, interaction.guild_id, WRITER_KEY, None)  # None = shipped
+        await tell(interaction, "This server's writer is back to the shipped model.", ephemeral=False)
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(Train(bot))
