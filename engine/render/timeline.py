@@ -1,0 +1,259 @@
+"""The film as plain data: what is on screen when, which subtitles, which audio. Built by one pure
+function (``build_timeline``) and tested by equality; ``engine.render.video`` turns it into an mp4."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Union
+
+from engine.errors import RenderError
+from engine.screenplay.document import Action, Dialogue, Screenplay
+from engine.voice.synth import VoicedLine
+
+AI_NOTE = "An AI-made film. Written, voiced and rendered by Benjamin."
+
+
+@dataclass(frozen=True)
+class TimelineConfig:
+    title_s: float = 3.0  # title card
+    scene_card_s: float = 2.0  # scene heading card
+    line_gap_s: float = 0.35  # pause after each spoken line
+    action_wps: float = 3.0  # reading speed for action cards, words per second
+    action_min_s: float = 2.0
+    action_max_s: float = 6.0
+    action_max_words: int = 40  # longer action is split over several cards
+    credits_min_s: float = 5.0
+    credits_per_row_s: float = 0.35  # extra time per credits row
+    credits_max_s: float = 10.0
+    zoom: tuple[float, float] = (1.0, 1.12)  # portrait slow zoom (start, end)
+
+
+# ---- visuals: each occupies [start, start + duration) -------------------------------------
+@dataclass(frozen=True)
+class TitleCard:
+    start: float
+    duration: float
+    title: str
+    byline: str = "Written by Benjamin"
+
+
+@dataclass(frozen=True)
+class SceneCard:
+    start: float
+    duration: float
+    heading: str
+    number: int  # 1-based
+
+
+@dataclass(frozen=True)
+class ActionCard:
+    start: float
+    duration: float
+    text: str
+    scene: int
+
+
+@dataclass(frozen=True)
+class Portrait:
+    """The speaker's cast face photo, with a slow zoom and pan (Ken Burns)."""
+    start: float
+    duration: float
+    character: str
+    photo: Path
+    zoom: tuple[float, float] = (1.0, 1.12)  # scale at start, at end
+    pan: tuple[float, float] = (0.0, 0.0)  # drift across the shot, fraction of the frame (x, y)
+    parenthetical: str | None = None
+
+
+@dataclass(frozen=True)
+class CharacterCard:
+    """A drawn card for a speaker without a photo: initials on a colour from the name."""
+    start: float
+    duration: float
+    character: str
+    color: tuple[int, int, int]
+    parenthetical: str | None = None
+
+
+@dataclass(frozen=True)
+class FootageShot:
+    """A stretch of a video file. Given to build_timeline as (path, src_start, src_end), optionally
+    tied to a spoken line (``line`` = VoicedLine.index); the builder sets start/duration."""
+    path: Path
+    src_start: float
+    src_end: float
+    start: float = 0.0
+    duration: float = 0.0
+    line: int | None = None
+    source: str = ""  # credit text, e.g. "White House weekly address (public domain)"
+
+
+@dataclass(frozen=True)
+class Credits:
+    title: str
+    cast: tuple[tuple[str, str], ...] = ()  # (character, performer)
+    voices: tuple[tuple[str, str], ...] = ()  # (character, voice label)
+    footage: tuple[str, ...] = ()  # footage sources
+    note: str = AI_NOTE
+    start: float = 0.0
+    duration: float = 0.0
+
+
+Visual = Union[TitleCard, SceneCard, ActionCard, Portrait, CharacterCard, FootageShot, Credits]
+
+
+@dataclass(frozen=True)
+class Subtitle:
+    start: float
+    end: float
+    text: str
+    speaker: str
+
+
+@dataclass(frozen=True)
+class AudioCue:
+    start: float
+    path: Path
+    duration: float
+
+
+@dataclass(frozen=True)
+class Timeline:
+    width: int
+    height: int
+    fps: int
+    duration: float
+    visuals: tuple[Visual, ...]
+    subtitles: tuple[Subtitle, ...]
+    audio: tuple[AudioCue, ...]
+    title: str = ""
+
+    def visual_at(self, t: float) -> Visual | None:
+        for v in self.visuals:
+            if v.start <= t < v.start + v.duration:
+                return v
+        return None
+
+    def subtitle_at(self, t: float) -> Subtitle | None:
+        for s in self.subtitles:
+            if s.start <= t < s.end:
+                return s
+        return None
+
+
+def _r(x: float) -> float:
+    return round(x, 3)  # milliseconds: stable equality across platforms
+
+
+def card_color(name: str) -> tuple[int, int, int]:
+    """A muted colour fixed by the name (same character, same colour)."""
+    h = hashlib.sha256(name.upper().encode("utf-8")).digest()
+    base = (h[0] % 6, h[1], h[2])
+    palette = ((38, 70, 83), (42, 157, 143), (120, 72, 40), (94, 48, 95), (55, 65, 120), (130, 50, 50))
+    r, g, b = palette[base[0]]
+    return (min(255, r + base[1] % 30), min(255, g + base[2] % 30), b)
+
+
+def reading_time(text: str, c: TimelineConfig) -> float:
+    return min(c.action_max_s, max(c.action_min_s, len(text.split()) / c.action_wps + 0.5))
+
+
+def _chunks(text: str, n: int) -> list[str]:
+    words = text.split()
+    return [" ".join(words[i:i + n]) for i in range(0, len(words), n)] or [""]
+
+
+def build_timeline(screenplay: Screenplay, lines: list[VoicedLine], faces: dict[str, Path] | None = None,
+                   footage: list[FootageShot] | None = None, credits: Credits | None = None,
+                   size: tuple[int, int] = (854, 480), fps: int = 24,
+                   config: TimelineConfig = TimelineConfig()) -> Timeline:
+    """Lay the screenplay out in time: title, scene cards, action cards (reading time), one shot per
+    spoken line (footage, else face photo, else drawn card) lasting the line plus a pause, credits."""
+    width, height = _even(size)
+    expected = [(s, d.character, d.text) for s, d in screenplay.dialogue()]
+    if [(x.scene, x.character, x.text) for x in lines] != expected:
+        raise RenderError("the voiced lines do not match the screenplay's dialogue; voice it again")
+    faces = faces or {}
+    shots = _assign_footage(lines, footage or [])
+    visuals: list = [TitleCard(0.0, config.title_s, screenplay.title or "Untitled")]
+    subtitles: list[Subtitle] = []
+    audio: list[AudioCue] = []
+    t = config.title_s
+    spoken = iter(lines)
+    for number, scene in enumerate(screenplay.scenes, 1):
+        if scene.heading.strip():
+            visuals.append(SceneCard(_r(t), config.scene_card_s, scene.heading.strip(), number))
+            t += config.scene_card_s
+        for el in scene.elements:
+            if isinstance(el, Action) and el.text.strip():
+                for chunk in _chunks(el.text, config.action_max_words):
+                    d = _r(reading_time(chunk, config))
+                    visuals.append(ActionCard(_r(t), d, chunk, number - 1))
+                    t += d
+            elif isinstance(el, Dialogue):
+                line = next(spoken)
+                d = _r(line.duration_s + config.line_gap_s)
+                visuals.append(_line_visual(line, _r(t), d, faces, shots.get(line.index), config))
+                subtitles.append(Subtitle(_r(t), _r(t + line.duration_s), line.text, line.character))
+                audio.append(AudioCue(_r(t), Path(line.wav), _r(line.duration_s)))
+                t += d
+    credits = _complete_credits(credits, screenplay, lines, faces, shots)
+    rows = len(credits.cast) + len(credits.voices) + len(credits.footage)
+    cd = _r(min(config.credits_max_s, config.credits_min_s + config.credits_per_row_s * rows))
+    visuals.append(replace(credits, start=_r(t), duration=cd))
+    duration = _r(t + cd)
+    return Timeline(width, height, int(fps), duration, tuple(visuals), tuple(subtitles), tuple(audio),
+                    screenplay.title or "Untitled")
+
+
+def _even(size: tuple[int, int]) -> tuple[int, int]:
+    w, h = int(size[0]), int(size[1])
+    if w < 64 or h < 64 or w > 3840 or h > 2160:
+        raise RenderError(f"video size {w}x{h} is out of range (64x64 to 3840x2160)")
+    return w - w % 2, h - h % 2  # H.264 4:2:0 needs even sides
+
+
+def _line_visual(line: VoicedLine, start: float, duration: float, faces: dict[str, Path],
+                 shot: FootageShot | None, c: TimelineConfig):
+    if shot is not None:
+        src_end = _r(min(shot.src_end, shot.src_start + duration))
+        return replace(shot, start=start, duration=duration, src_end=src_end, line=line.index)
+    photo = faces.get(line.character)
+    if photo is not None:
+        # alternate drift direction per line so consecutive portraits do not move the same way
+        sign = 1 if line.index % 2 == 0 else -1
+        return Portrait(start, duration, line.character, Path(photo), c.zoom, (0.03 * sign, -0.02),
+                        line.parenthetical)
+    return CharacterCard(start, duration, line.character, card_color(line.character), line.parenthetical)
+
+
+def _assign_footage(lines: list[VoicedLine], footage: list[FootageShot]) -> dict[int, FootageShot]:
+    """Shots tied to a line go there; untied shots fill the remaining lines in order."""
+    out = {s.line: s for s in footage if s.line is not None}
+    free = iter(s for s in footage if s.line is None)
+    for line in lines:
+        if line.index not in out:
+            shot = next(free, None)
+            if shot is None:
+                break
+            out[line.index] = shot
+    return out
+
+
+def _complete_credits(credits: Credits | None, screenplay: Screenplay, lines: list[VoicedLine],
+                      faces: dict[str, Path], shots: dict[int, FootageShot]) -> Credits:
+    """Fill what the caller left empty: cast from the screenplay, voices from the voiced lines."""
+    credits = credits or Credits(title=screenplay.title or "Untitled")
+    if not credits.cast:
+        cast = tuple((c, "face photo" if c in faces else "drawn card") for c in screenplay.characters())
+        credits = replace(credits, cast=cast)
+    if not credits.voices:
+        voices: dict[str, str] = {}
+        for line in lines:
+            voices.setdefault(line.character, line.voice.label())
+        credits = replace(credits, voices=tuple(voices.items()))
+    if not credits.footage and shots:
+        seen = dict.fromkeys(s.source or Path(s.path).name for s in shots.values())
+        credits = replace(credits, footage=tuple(seen))
+    return credits
