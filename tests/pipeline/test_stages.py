@@ -1,0 +1,85 @@
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from engine.errors import BriefError, FaceError
+from engine.pipeline import (CastInputs, CastMember, CastStage, Stage, SwapStage, TakeInfo, assign, pick_take,
+                             skip_reason)
+from engine.pipeline.stage import from_jsonable, to_jsonable
+from engine.progress import null_progress
+
+
+class _Demo(Stage):
+    name = "demo"
+
+
+def test_marker_written_last_and_checked(tmp_path):
+    stage = _Demo()
+    out = stage.dir(tmp_path) / "a.txt"
+    assert not stage.is_done(tmp_path)
+    out.parent.mkdir(parents=True)
+    out.write_text("x")
+    stage.mark_done(tmp_path, {"n": 1}, [out])
+    assert stage.is_done(tmp_path) and stage.load(tmp_path)["outputs"] == {"n": 1}
+    assert not [p for p in stage.dir(tmp_path).iterdir() if p.name.endswith(".tmp")]  # no temp file left
+    out.unlink()  # an output vanished: the stage must run again
+    assert not stage.is_done(tmp_path)
+    stage.marker(tmp_path).write_text("{truncated")  # a torn marker counts as not done
+    assert not stage.is_done(tmp_path)
+
+
+def test_voiced_lines_survive_the_marker_round_trip(tmp_path):
+    from engine.voice import VoicedLine, voice_for
+
+    line = VoicedLine(0, 1, "ADA", "Hi.", None, tmp_path / "a.wav", 1.25, voice_for("ADA"))
+    back = from_jsonable(VoicedLine, json.loads(json.dumps(to_jsonable(line))))
+    assert back == line and isinstance(back.wav, Path)
+
+
+def test_assign_is_explicit_then_round_robin_and_only_members():
+    ada, bo = CastMember("Ada"), CastMember("Bo")
+    got = assign(["A", "B", "C", "D"], (ada, bo), explicit={"c": bo})
+    assert got == {"A": ada, "B": bo, "C": bo, "D": ada}
+    assert assign(["A", "B"], ()) == {"A": None, "B": None}  # nobody: defaults, never someone else
+
+
+def test_cast_stage_uses_photos_or_nothing(tmp_path):
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"jpeg")
+    member = CastMember("Ada", (photo,), "neural-low")
+    cast = CastStage().run(CastInputs(("ADA", "BOB"), (member,), {"BOB": CastMember("Nobody-photos")}), tmp_path,
+                           null_progress)
+    assert cast["ADA"].member == "Ada" and cast["ADA"].face == photo and cast["ADA"].voice == "neural-low"
+    assert cast["BOB"].member == "Nobody-photos" and cast["BOB"].face is None
+    assert CastStage().outputs(tmp_path) == cast
+
+
+def test_cast_stage_rejects_a_member_whose_photos_are_gone(tmp_path):
+    member = CastMember("Ada", (tmp_path / "gone.jpg",))
+    with pytest.raises(FaceError, match="Ada"):
+        CastStage().run(CastInputs(("ADA",), (member,)), tmp_path, null_progress)
+    assert not CastStage().is_done(tmp_path)
+
+
+def test_swap_is_skipped_with_a_reason_never_faked(tmp_path):
+    from engine.pipeline.cast import CastAssignment
+
+    with_member = {"ADA": CastAssignment("ADA", "Ada", tmp_path / "p.jpg", None)}
+    nobody = {"ADA": CastAssignment("ADA", None, None, None)}
+    assert skip_reason(with_member, ()) == "no footage"
+    assert skip_reason(nobody, (tmp_path / "c.mp4",)) == "no cast members"
+    assert skip_reason(with_member, (tmp_path / "c.mp4",)) is not None  # no swap engine yet
+    out = SwapStage().run((with_member, ()), tmp_path, null_progress)
+    assert out == {"skipped": "no footage"} and SwapStage().is_done(tmp_path)
+
+
+def test_pick_take():
+    takes = [TakeInfo(i, Path(f"/{i}"), None, i, s, {}) for i, s in enumerate([0.2, 0.9, 0.9])]
+    assert pick_take(takes).index == 1
+    assert pick_take(takes, 2).index == 2
+    with pytest.raises(BriefError, match="no take 7"):
+        pick_take(takes, 7)
+    with pytest.raises(BriefError):
+        pick_take([])
