@@ -55,7 +55,8 @@ class BenjaminBot(commands.Bot):
     """Benjamin on Discord. ``db_opener()`` returns a fresh storage connection (called once, on the db thread)."""
 
     def __init__(self, settings: Settings, db_opener: Callable[[], Any], *,
-                 extensions: Sequence[str] = EXTENSIONS, sync_commands: bool = True, **options: Any) -> None:
+                 extensions: Sequence[str] = EXTENSIONS, sync_commands: bool = True, poll_seconds: float = 2.0,
+                 film_overrides: dict | None = None, **options: Any) -> None:
         options.setdefault("intents", intents())
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())  # user text never pings
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **options)
@@ -65,6 +66,8 @@ class BenjaminBot(commands.Bot):
         self._db_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="benjamin-db")
         self._extensions = tuple(extensions)
         self._sync_commands = sync_commands
+        self.poll_seconds = poll_seconds  # how often the cogs' loops look at storage
+        self.film_overrides = dict(film_overrides or {})  # extra "film" job settings, e.g. {"size": [320, 180]}
 
     # ---- storage -------------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ class Delivery(commands.Cog):
         self._startup: set[int] | None = None  # jobs already finished-unposted when this process started
 
     async def cog_load(self) -> None:
+        self.loop.change_interval(seconds=self.bot.poll_seconds)
         self.loop.start()
 
     async def cog_unload(self) -> None:

@@ -69,6 +69,7 @@ class ProgressCog(commands.Cog, name="Progress"):
         self.clock = time.monotonic
 
     async def cog_load(self) -> None:
+        self.loop.change_interval(seconds=self.bot.poll_seconds)
         self.loop.start()
 
     async def cog_unload(self) -> None:

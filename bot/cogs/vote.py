@@ -42,7 +42,7 @@ def record_reaction(db, message_id: int, user_id: int, emoji: str, added: bool) 
     return "withdrawn" if withdraw_vote(db, take["brief_id"], user_id, take["id"]) else None
 
 
-def close_vote(db, brief_id: int, max_mb: float) -> dict | None:
+def close_vote(db, brief_id: int, max_mb: float, overrides: dict | None = None) -> dict | None:
     """Close a voting brief and queue the winner's film job, atomically; None when it was not voting."""
     from storage import jobs
     from storage.briefs import get_brief, set_brief_status
@@ -60,8 +60,9 @@ def close_vote(db, brief_id: int, max_mb: float) -> dict | None:
             set_brief_status(db, brief_id, "failed")
             return {"brief": brief, "take": None, "tally": counts, "job_id": None, "index_of": {}}
         set_brief_status(db, brief_id, "producing")
-        job_id = jobs.enqueue(db, "film", {"brief_id": brief_id, "take_id": take_id, "max_mb": max_mb,
-                                           "cast_guild_id": brief["guild_id"]},
+        payload = {**(overrides or {}), "brief_id": brief_id, "take_id": take_id, "max_mb": max_mb,
+                   "cast_guild_id": brief["guild_id"]}
+        job_id = jobs.enqueue(db, "film", payload,
                               requester_id=brief["requester_id"], guild_id=brief["guild_id"],
                               channel_id=brief["channel_id"], brief_id=brief_id)
     index_of = {t["id"]: t["index"] for t in takes_for_brief(db, brief_id)}
@@ -108,6 +109,7 @@ class Vote(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
+        self.deadlines.change_interval(seconds=self.bot.poll_seconds)
         self.deadlines.start()
 
     async def cog_unload(self) -> None:
@@ -161,7 +163,7 @@ class Vote(commands.Cog):
         if brief is None:
             return None
         max_mb = render_budget_mb(self.bot.upload_limit_mb(brief["guild_id"]))
-        out = await self.bot.db(close_vote, brief_id, max_mb)
+        out = await self.bot.db(close_vote, brief_id, max_mb, self.bot.film_overrides)
         if out is None:
             return None
         channel = await self.bot.channel(brief["channel_id"])
