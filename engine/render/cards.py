@@ -134,19 +134,18 @@ def character_card(w: int, h: int, name: str, color: tuple[int, int, int], paren
     return np.asarray(img)
 
 
-def credits_card(w: int, h: int, credits) -> np.ndarray:
-    """Cast, voices, footage and the AI-made note, shrunk to fit one card."""
+def credits_sheet(w: int, h: int, credits) -> np.ndarray:
+    """Title, cast, voices, footage and the AI-made note at a readable size: one card (h tall) when it
+    fits, else a taller sheet that the renderer scrolls upwards."""
     rows: list[tuple[str, str]] = [("", "CAST")] + [(c, p) for c, p in credits.cast]
     rows += [("", ""), ("", "VOICES")] + [(c, v) for c, v in credits.voices]
     if credits.footage:
         rows += [("", ""), ("", "FOOTAGE")] + [("", f) for f in credits.footage]
-    img, d = _canvas(w, h)
-    head = font(max(12, h // 16), True)
-    d.text((w // 2, int(h * 0.06)), credits.title[:60], font=head, fill=FG, anchor="mt")
-    top, bottom = int(h * 0.06 + head.size * 1.6), int(h * 0.84)
-    size = max(9, min(h // 26, int((bottom - top) / max(1, len(rows)) / 1.3)))
-    pairs = [(a[:40], b[:60]) for a, b in rows if a]
-    while size > 9:  # shrink until the widest name + widest credit fit side by side
+    head, title = fit_text(credits.title, int(w * 0.9), int(h // 14 * 2.6), size=max(12, h // 14), bold=True)
+    note_font, note = fit_text(credits.note, int(w * 0.9), int(h * 0.16), size=max(10, h // 24), bold=True)
+    size = max(10, h // 24)
+    pairs = [(a[:40], b[:70]) for a, b in rows if a]
+    while size > 10:  # shrink until the widest name + widest credit fit side by side
         fnt = font(size)
         lw = max((fnt.getlength(a) for a, _ in pairs), default=0)
         rw = max((fnt.getlength(b) for _, b in pairs), default=0)
@@ -157,20 +156,22 @@ def credits_card(w: int, h: int, credits) -> np.ndarray:
     lw = max((fnt.getlength(a) for a, _ in pairs), default=0)
     rw = max((fnt.getlength(b) for _, b in pairs), default=0)
     split = int((w - (lw + rw + 2 * size)) / 2 + lw + size)
-    step = int(size * 1.3)
-    for i, (left, right) in enumerate(rows):
-        y = top + i * step
-        if y + step > bottom:
-            d.text((w // 2, y), "…", font=fnt, fill=DIM, anchor="mt")
-            break
+    step, t_step, n_step = int(size * 1.35), int(head.size * 1.25), int(note_font.size * 1.25)
+    content = t_step * len(title) + step + step * len(rows) + step + n_step * len(note)
+    margin = int(h * 0.08) if content + int(h * 0.16) <= h else int(h * 0.03)
+    height = max(h, content + 2 * margin)
+    img, d = _canvas(w, height)
+    y = margin + max(0, (h - 2 * margin - content) // 2)
+    y = _draw_block(d, title, head, w // 2, y, FG) + step
+    for left, right in rows:
         if not left:
             heading = right in ("CAST", "VOICES", "FOOTAGE")
-            d.text((w // 2, y), right[:80], font=bold if heading else fnt, fill=ACCENT if heading else FG, anchor="mt")
+            d.text((w // 2, y), right[:90], font=bold if heading else fnt, fill=ACCENT if heading else FG, anchor="mt")
         else:
             d.text((split - size // 2, y), left[:40], font=fnt, fill=DIM, anchor="rt")
-            d.text((split + size // 2, y), right[:60], font=fnt, fill=FG, anchor="lt")
-    fnt, lines = fit_text(credits.note, int(w * 0.9), int(h * 0.12), size=max(10, h // 26), bold=True)
-    _draw_block(d, lines, fnt, w // 2, int(h * 0.87), ACCENT)
+            d.text((split + size // 2, y), right[:70], font=fnt, fill=FG, anchor="lt")
+        y += step
+    _draw_block(d, note, note_font, w // 2, y + step, ACCENT)
     return np.asarray(img)
 
 
@@ -195,8 +196,8 @@ def name_tag(w: int, h: int, name: str, parenthetical: str | None) -> np.ndarray
     """Speaker name (and delivery) for the top-left corner of a portrait or footage shot (RGBA)."""
     text = name + (f"  {parenthetical.strip()[:40]}" if parenthetical else "")
     fnt = font(max(10, h // 28), True)
-    tw = int(fnt.getlength(text)) + fnt.size
-    img = Image.new("RGBA", (min(w, tw + fnt.size), int(fnt.size * 1.8)), (0, 0, 0, 0))
+    tw = int(fnt.getlength(text)) + fnt.size + 4
+    img = Image.new("RGBA", (min(w, tw), int(fnt.size * 1.8)), (0, 0, 0, 0))
     d = ImageDraw.Draw(img)
     d.rounded_rectangle([0, 0, img.width - 1, img.height - 1], radius=fnt.size // 3, fill=(0, 0, 0, 150))
     d.text((fnt.size // 2 + 2, img.height // 2), text, font=fnt, fill=(255, 255, 255, 255), anchor="lm")

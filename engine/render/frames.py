@@ -14,7 +14,7 @@ from engine.render.timeline import (
 )
 
 log = logging.getLogger(__name__)
-BLACK = (0, 0, 0)
+FADE_S = 0.5  # fade from black at the start, to black at the end
 
 
 def load_photo(path: Path) -> np.ndarray:
@@ -87,6 +87,9 @@ class FrameSource:
             img = np.zeros((self.h, self.w, 3), np.uint8)
         else:
             img = self._visual_frame(i, t)
+        fade = min(1.0, t / FADE_S, (self.tl.duration - t) / FADE_S)  # fade in from and out to black
+        if fade < 1.0:
+            img = (img.astype(np.float32) * max(0.0, fade)).astype(np.uint8)
         sub = self.tl.subtitle_at(t)
         if sub is not None:
             overlay, y = self._cached(("sub", sub.start, sub.text), lambda: cards.subtitle_overlay(self.w, self.h, sub.text))
@@ -108,12 +111,23 @@ class FrameSource:
         if isinstance(v, CharacterCard):
             return self._cached(("v", i), lambda: cards.character_card(w, h, v.character, v.color, v.parenthetical))
         if isinstance(v, Credits):
-            return self._cached(("v", i), lambda: cards.credits_card(w, h, v))
+            return self._credits(i, v, t)
         if isinstance(v, Portrait):
             return self._portrait(i, v, t)
         if isinstance(v, FootageShot):
             return self._footage(i, v, t)
         raise TypeError(f"unknown visual {type(v).__name__}")
+
+    def _credits(self, i: int, v: Credits, t: float) -> np.ndarray:
+        """Static when the credits fit one card; else scrolled up, holding a second at each end."""
+        sheet = self._cached(("v", i), lambda: cards.credits_sheet(self.w, self.h, v))
+        extra = sheet.shape[0] - self.h
+        if extra <= 0:
+            return sheet
+        hold = min(1.0, v.duration / 4)
+        p = min(1.0, max(0.0, (t - v.start - hold) / max(1e-6, v.duration - 2 * hold)))
+        y = int(round(p * extra))
+        return sheet[y:y + self.h]
 
     def _portrait(self, i: int, v: Portrait, t: float) -> np.ndarray:
         import cv2

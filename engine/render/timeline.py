@@ -3,6 +3,7 @@ function (``build_timeline``) and tested by equality; ``engine.render.video`` tu
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Union
@@ -25,8 +26,9 @@ class TimelineConfig:
     action_max_words: int = 40  # longer action is split over several cards
     credits_min_s: float = 5.0
     credits_per_row_s: float = 0.35  # extra time per credits row
-    credits_max_s: float = 10.0
+    credits_max_s: float = 14.0  # long credits scroll
     zoom: tuple[float, float] = (1.0, 1.12)  # portrait slow zoom (start, end)
+    subtitle_max_chars: int = 90  # longer lines are shown as successive subtitles (about two rows each)
 
 
 # ---- visuals: each occupies [start, start + duration) -------------------------------------
@@ -195,7 +197,7 @@ def build_timeline(screenplay: Screenplay, lines: list[VoicedLine], faces: dict[
                 line = next(spoken)
                 d = _r(line.duration_s + config.line_gap_s)
                 visuals.append(_line_visual(line, _r(t), d, faces, shots.get(line.index), config))
-                subtitles.append(Subtitle(_r(t), _r(t + line.duration_s), line.text, line.character))
+                subtitles.extend(_subtitles(line, t, config.subtitle_max_chars))
                 audio.append(AudioCue(_r(t), Path(line.wav), _r(line.duration_s)))
                 t += d
     credits = _complete_credits(credits, screenplay, lines, faces, shots)
@@ -205,6 +207,40 @@ def build_timeline(screenplay: Screenplay, lines: list[VoicedLine], faces: dict[
     duration = _r(t + cd)
     return Timeline(width, height, int(fps), duration, tuple(visuals), tuple(subtitles), tuple(audio),
                     screenplay.title or "Untitled")
+
+
+def split_subtitle(text: str, max_chars: int) -> list[str]:
+    """Break a long line into readable pieces: at sentence ends, then commas, then between words."""
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return [text]
+    pieces = [p for p in re.split(r"(?<=[.!?…])\s+", text) if p]
+    out: list[str] = []
+    for piece in pieces:
+        parts = re.split(r"(?<=[,;:—])\s+", piece) if len(piece) > max_chars else [piece]
+        for part in parts:
+            words = part.split()
+            while words:  # greedy by words; a single over-long word stands alone
+                cur = words.pop(0)
+                while words and len(cur) + 1 + len(words[0]) <= max_chars:
+                    cur += " " + words.pop(0)
+                if out and len(out[-1]) + 1 + len(cur) <= max_chars:
+                    out[-1] += " " + cur
+                else:
+                    out.append(cur)
+    return out
+
+
+def _subtitles(line: VoicedLine, t: float, max_chars: int) -> list[Subtitle]:
+    """The line's subtitles, sharing its spoken time in proportion to their length."""
+    pieces = split_subtitle(line.text, max_chars)
+    total = sum(len(p) for p in pieces) or 1
+    out, start = [], t
+    for k, piece in enumerate(pieces):
+        end = t + line.duration_s if k == len(pieces) - 1 else start + line.duration_s * len(piece) / total
+        out.append(Subtitle(_r(start), _r(end), piece, line.character))
+        start = end
+    return out
 
 
 def _even(size: tuple[int, int]) -> tuple[int, int]:

@@ -121,3 +121,15 @@ def test_lookup_helpers():
     assert tl.subtitle_at(8.0).speaker == "MARA"
     assert tl.subtitle_at(9.1) is None  # the pause after a line has no subtitle
     assert tl.visual_at(tl.duration + 1) is None
+
+
+def test_long_lines_are_subtitled_in_readable_pieces_over_the_spoken_time():
+    text = ("I was never meant to keep the light. My father kept it, and his mother before him, "
+            "and every one of them died up here waiting for a ship.")
+    sp = Screenplay("T", scenes=[Scene("", [Dialogue("MARA", text)])])
+    line = VoicedLine(0, 0, "MARA", text, None, Path("/v/0.wav"), 6.0, PRESETS["neural"])
+    subs = build_timeline(sp, [line]).subtitles
+    first = "I was never meant to keep the light. My father kept it, and his mother before him,"
+    second = "and every one of them died up here waiting for a ship."
+    split = round(3.0 + 6.0 * len(first) / (len(first) + len(second)), 3)
+    assert subs == (Subtitle(3.0, split, first, "MARA"), Subtitle(split, 9.0, second, "MARA"))
