@@ -72,3 +72,26 @@ def test_reconnect_and_rate_limits_lose_no_votes(make_stack, discord_double):
     assert "Take 1" in closed.content  # 1-1: the tie goes to the lowest take (the requester did not vote)
     wait_msgs(d, w.films_id, lambda m: any(a.filename.endswith(".mp4") for a in m.attachments), what="film")
     assert len(_films(d, w.films_id)) == 1
+
+
+def test_a_film_too_big_for_the_guild_gets_a_clear_message_and_a_smaller_render(make_stack, discord_double,
+                                                                                fake_jobs):
+    d, w = discord_double, discord_double.default
+    fake_jobs.film_bytes = 300_000
+    d.set_upload_limit(w.guild_id, 100_000)  # Discord answers 413 to a bigger upload
+    st = make_stack()
+    brief_id, ballot, _ = _voting(d, st, w.member_id)
+    d.click_button(ballot.id, f"benjamin:vote:close:{brief_id}", w.member_id)
+    note = wait_msgs(d, w.films_id, lambda m: "smaller render" in m.content, what="too-big notice")[0]
+    assert "over this server's upload limit" in note.content and not note.attachments
+    first = st.rows("select id, payload from jobs where kind='film'")[0]
+    button = [c["custom_id"] for row in note.components for c in row["components"]][0]
+    assert button == f"benjamin:film:smaller:{first['id']}"
+    other = d.click_button(note.id, button, w.other_member_id)
+    assert "Only the person who asked" in other.wait_original().content
+    fake_jobs.film_bytes = 50_000
+    d.click_button(note.id, button, w.member_id)
+    wait_msgs(d, w.films_id, lambda m: any(a.filename.endswith(".mp4") for a in m.attachments), what="small film")
+    jobs = [get_job(st.db, r["id"]) for r in st.rows("select id from jobs where kind='film' order by id")]
+    assert len(jobs) == 2 and jobs[1]["payload"]["smaller"] is True
+    assert jobs[1]["payload"]["max_mb"] < jobs[0]["payload"]["max_mb"]
