@@ -63,12 +63,15 @@ class Film(commands.Cog):
     @app_commands.command(name="film", description="Write takes of a short film from a brief; then vote on them")
     @app_commands.describe(title="The film's title", line="A line of dialogue someone must say",
                            prop="A prop that must appear", science="Optional science theme",
-                           takes=f"How many takes to write (default {DEFAULT_TAKES})")
+                           takes=f"How many takes to write (default {DEFAULT_TAKES})",
+                           pages="Length in pages, about a minute each (default 1)")
     @app_commands.guild_only()
     async def film(self, interaction: discord.Interaction, title: str, line: str, prop: str,
-                   science: Optional[str] = None, takes: Optional[app_commands.Range[int, 1, 10]] = None) -> None:
+                   science: Optional[str] = None, takes: Optional[app_commands.Range[int, 1, 10]] = None,
+                   pages: Optional[app_commands.Range[float, 0.5, 5.0]] = None) -> None:
+        raw = {"title": title, "lines": [line], "props": [prop], "science": science, "pages": pages or 1.0}
         try:
-            brief, n = self._validate({"title": title, "lines": [line], "props": [prop], "science": science}, takes)
+            brief, n = self._validate(raw, takes)
         except BriefError as e:
             await tell(interaction, f"I can't use that brief: {safe(e)}")
             return
