@@ -112,6 +112,15 @@ class UserActions:
             return msg.id
         return self._call(act)
 
+    def user_sends_dm(self, author: Any, content: str, *, attachments: Sequence[FileSpec] = ()) -> int:
+        """A person writes to the bot in DMs (MESSAGE_CREATE without guild_id). Returns the message id."""
+        channel_id = self._call(lambda: self._core.dm_channel(_uid(author)).id)
+        return self.user_sends_message(channel_id, author, content, attachments=attachments)
+
+    def dm_channel_id(self, user: Any) -> int:
+        """The bot's DM channel with `user` (to read what the bot sent there with messages())."""
+        return self._call(lambda: self._core.dm_channel(_uid(user)).id)
+
     def user_edits_message(self, message_id: int, content: str) -> None:
         async def act() -> None:
             msg = self._world.messages[message_id]
@@ -208,7 +217,7 @@ class UserActions:
             return await self._dispatch_interaction(3, uid, msg.channel_id, msg.guild_id, data, source=msg)
         return InteractionHandle(self, self._call(act))
 
-    def submit_modal(self, answered: InteractionHandle | int, values: dict[str, str],
+    def submit_modal(self, answered: InteractionHandle | int, values: dict[str, Any],
                      user: Any = None) -> InteractionHandle:
         """Fill in and submit the modal the bot opened in reply to `answered` (type 5 MODAL_SUBMIT)."""
         iid = answered.id if isinstance(answered, InteractionHandle) else int(answered)
@@ -221,10 +230,14 @@ class UserActions:
             unknown = set(values) - set(inputs)
             if unknown:
                 raise CommandInputError(f"modal has no input(s) {sorted(unknown)} (has {sorted(inputs)})")
-            missing = [k for k, d in inputs.items() if d.get("required", True) and k not in values]
+            missing = [k for k, (d, _) in inputs.items() if d.get("required", True) and k not in values]
             if missing:
                 raise CommandInputError(f"modal input(s) {missing} are required")
-            rows = [{"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in values.items()]
+            for k, v in values.items():
+                d = inputs[k][0]
+                if d["type"] == 4 and not d.get("min_length", 0) <= len(str(v)) <= d.get("max_length", 4000):
+                    raise CommandInputError(f"modal input {k!r}: length {len(str(v))} outside its limits")
+            rows = [_modal_answer(inputs[k][0], inputs[k][1], v) for k, v in values.items()]
             data = {"custom_id": prev.modal["custom_id"], "components": rows}
             src = self._world.messages.get(prev.source_message_id) if prev.source_message_id else None
             uid = _uid(user) if user is not None else prev.user_id
@@ -248,11 +261,24 @@ class UserActions:
         return ix.id
 
 
-def _modal_inputs(modal: dict) -> dict[str, dict]:
+def _modal_inputs(modal: dict) -> dict[str, tuple[dict, int]]:
+    """custom_id -> (input component, 1 if inside an action row / 18 if inside a Label)."""
     out = {}
     for row in modal.get("components", []):
-        inner = row.get("components", []) if row.get("type") == 1 else [row.get("component", {})]
+        inner = row.get("components", []) if row.get("type") == 1 else [row.get("component") or {}]
         for c in inner:
-            if c.get("type") == 4:
-                out[c["custom_id"]] = c
+            if c.get("custom_id") and c.get("type") in (3, 4, 5, 6, 7, 8):
+                out[c["custom_id"]] = (c, row.get("type", 1))
     return out
+
+
+def _modal_answer(comp: dict, wrapper: int, value: Any) -> dict:
+    """One submitted input, shaped like the modal that asked for it."""
+    if comp["type"] == 4:
+        inner: dict[str, Any] = {"type": 4, "custom_id": comp["custom_id"], "value": str(value)}
+    else:
+        values = [str(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        inner = {"type": comp["type"], "custom_id": comp["custom_id"], "values": values}
+    if wrapper == 18:
+        return {"type": 18, "component": inner}
+    return {"type": 1, "components": [inner]}

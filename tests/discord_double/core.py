@@ -47,9 +47,20 @@ class Core:
 
     def message(self, channel_id: int | str, message_id: int | str) -> Message:
         m = self.world.messages.get(int(message_id))
-        if m is None or m.deleted or m.channel_id != int(channel_id):
+        if m is None or m.deleted or m.channel_id != int(channel_id) or m.ephemeral:
             raise not_found("Message", 10008)
         return m
+
+    def dm_channel(self, user_id: int) -> Channel:
+        """The bot's DM channel with a user (made on first use, like Discord)."""
+        for ch in self.world.channels.values():
+            if ch.type == 1 and ch.recipient_id == user_id:
+                return ch
+        if user_id not in self.world.users:
+            raise not_found("User", 10013)
+        ch = Channel(self.world.ids.next(), None, "", type=1, recipient_id=user_id)
+        self.world.channels[ch.id] = ch
+        return ch
 
     def require(self, channel_id: int, user_id: int, perms: int) -> None:
         if self.world.permissions_in(channel_id, user_id) & perms != perms:

@@ -2,6 +2,7 @@
 
 Use from a conftest.py or test module:
     from tests.discord_double.fixtures import discord_double, discord_env, run_bot  # noqa: F401
+Define a fixture named discord_double_config returning a DoubleConfig to change the double.
 """
 from __future__ import annotations
 
@@ -10,19 +11,28 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from .runner import BotThread
+from .core import DoubleConfig
 from .server import DiscordDouble
 
 
 @pytest.fixture
-def discord_double() -> Iterator[DiscordDouble]:
-    """A started double with the default world (double.default) and discord.py pointed at it."""
-    double = DiscordDouble().start()
+def discord_double(request: pytest.FixtureRequest) -> Iterator[DiscordDouble]:
+    """A started double with the default world (double.default) and discord.py pointed at it.
+    Define a `discord_double_config` fixture returning a DoubleConfig to change its behaviour.
+    Fails the test if the double itself crashed while serving it."""
+    try:
+        config = request.getfixturevalue("discord_double_config")
+    except pytest.FixtureLookupError:
+        config = DoubleConfig()
+    double = DiscordDouble(config).start()
     try:
         double.setup_default_world()
         with double.point_discord_py_here():
             yield double
     finally:
         double.stop()
+    if double.internal_errors:
+        pytest.fail("the Discord double crashed (its bug, not the bot's):\n" + "\n".join(double.internal_errors))
 
 
 @pytest.fixture

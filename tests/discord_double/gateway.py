@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import secrets
+import traceback
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -81,8 +82,10 @@ class GatewayStats:
 
 
 class Gateway:
-    def __init__(self, world: World, token: str, base_ws: Callable[[], str], heartbeat_ms: int = 41250) -> None:
+    def __init__(self, world: World, token: str, base_ws: Callable[[], str], heartbeat_ms: int = 41250,
+                 errors: list[str] | None = None) -> None:
         self.world = world
+        self.errors = errors if errors is not None else []
         self.token = token
         self._base_ws = base_ws
         self.heartbeat_ms = heartbeat_ms
@@ -114,6 +117,10 @@ class Gateway:
                     await ws.close(code=4002, message=b"Error while decoding payload.")
         except (ConnectionResetError, asyncio.CancelledError):
             pass
+        except Exception:  # a bug in the double
+            log.exception("discord double gateway failed")
+            self.errors.append("gateway\n" + traceback.format_exc())
+            await ws.close(code=4000)
         finally:
             self._conns.discard(conn)
             if conn.session is not None and conn.session.conn is conn:

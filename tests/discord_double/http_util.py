@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import logging
 import math
 import re
+import traceback
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
@@ -13,6 +15,7 @@ from aiohttp import web
 
 from .state import RequestRecord, World
 
+log = logging.getLogger(__name__)
 API_PREFIX = "/api/v10"
 # Paths that do not take the bot token: interaction callbacks and token webhooks authenticate by token.
 _NO_AUTH = (re.compile(r"^/interactions/\d+/[^/]+/callback$"), re.compile(r"^/webhooks/\d+/[^/]+"),
@@ -86,7 +89,8 @@ def rate_limited(rule: RateLimitRule, now: float) -> web.Response:
     return json_response(body, status=429, headers=headers)
 
 
-def make_middleware(world: World, token: str, rules: list[RateLimitRule]) -> Callable:
+def make_middleware(world: World, token: str, rules: list[RateLimitRule], errors: list[str]) -> Callable:
+    """errors collects tracebacks of the double's own bugs (answered 500); the fixture fails on them."""
     @web.middleware
     async def middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
         path = request.path
@@ -111,6 +115,11 @@ def make_middleware(world: World, token: str, rules: list[RateLimitRule]) -> Cal
             resp = exc.response()
         except web.HTTPException as exc:  # aiohttp's own 404/405 for unknown routes
             resp = json_response({"message": f"{exc.status}: {exc.reason}", "code": 0}, status=exc.status)
+        except Exception:  # a bug in the double, not in the bot: make it loud
+            log.exception("discord double failed on %s %s", request.method, path)
+            errors.append(f"{request.method} {path}\n{traceback.format_exc()}")
+            resp = json_response({"message": "500: Internal Server Error (discord double bug)", "code": 0},
+                                 status=500)
         record.status = resp.status
         if api and resp.status < 400:
             resp.headers.update({

@@ -64,7 +64,10 @@ def member(world: World, m: Member, *, with_user: bool = True, channel_id: int |
     return out
 
 
-def channel(c: Channel) -> dict[str, Any]:
+def channel(c: Channel, world: World | None = None) -> dict[str, Any]:
+    if c.type == 1 and world is not None:  # DM
+        return {"id": str(c.id), "type": 1, "last_message_id": None, "flags": 0,
+                "recipients": [user(world.users[c.recipient_id])]}  # type: ignore[index]
     out: dict[str, Any] = {
         "id": str(c.id),
         "type": c.type,

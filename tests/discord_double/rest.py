@@ -58,6 +58,20 @@ def add_routes(app: web.Application, core: Core) -> None:
             raise not_found("User", 10013)
         return _json(payloads.user(u))
 
+    @r.post(P + "/users/@me/channels")
+    async def open_dm(req: web.Request):
+        body, _ = await read_body(req)
+        uid = int(body.get("recipient_id") or 0)
+        if w.users.get(uid) is None or w.users[uid].bot:
+            raise ApiError(400, 50007, "Cannot send messages to this user")
+        return _json(payloads.channel(core.dm_channel(uid), w))
+
+    @r.post(P + "/channels/{cid}/typing")
+    async def typing(req: web.Request):
+        ch = core.channel(req.match_info["cid"])
+        core.require(ch.id, bot(), VIEW_CHANNEL | SEND_MESSAGES)
+        return web.Response(status=204)
+
     @r.get(P + "/oauth2/applications/@me")
     async def app_info(_: web.Request):
         owner = next((g.owner_id for g in w.guilds.values()), bot())
@@ -101,7 +115,7 @@ def add_routes(app: web.Application, core: Core) -> None:
     async def get_channel(req: web.Request):
         ch = core.channel(req.match_info["cid"])
         core.require(ch.id, bot(), VIEW_CHANNEL)
-        return _json(payloads.channel(ch))
+        return _json(payloads.channel(ch, w))
 
     # -------------------------------------------------------------- messages
     @r.post(P + "/channels/{cid}/messages")

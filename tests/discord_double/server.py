@@ -47,10 +47,12 @@ class DiscordDouble(UserActions):
         self.clock = Clock()
         self._world = World(self.clock)
         self._rules: list[RateLimitRule] = []
+        self.internal_errors: list[str] = []  # tracebacks of the double's own failures
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
-        self._gateway = Gateway(self._world, self.config.token, lambda: self.gateway_url, self.config.heartbeat_ms)
+        self._gateway = Gateway(self._world, self.config.token, lambda: self.gateway_url, self.config.heartbeat_ms,
+                                errors=self.internal_errors)
         self._core = Core(self._world, self._gateway, self.config)
         w = self._world
         w.bot_user_id = w.ids.next()
@@ -87,7 +89,8 @@ class DiscordDouble(UserActions):
 
     async def _serve(self) -> None:
         app = web.Application(client_max_size=512 * 1024 * 1024,
-                              middlewares=[make_middleware(self._world, self.config.token, self._rules)])
+                              middlewares=[make_middleware(self._world, self.config.token, self._rules,
+                                                                         self.internal_errors)])
         rest.add_routes(app, self._core)
         interactions_rest.add_routes(app, self._core)
         app.router.add_get("/", self._gateway.handle)

@@ -115,6 +115,7 @@ class Channel:
     position: int = 0
     topic: str | None = None
     overwrites: list[Overwrite] = field(default_factory=list)
+    recipient_id: int | None = None  # DM channels (type 1): the person the bot talks to
 
 
 @dataclass

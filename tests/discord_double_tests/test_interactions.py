@@ -114,8 +114,8 @@ def test_interaction_token_expires_after_15_minutes(discord_double: DiscordDoubl
 
         @tree.command(name="slow", description="A long job", guild=discord.Object(w.guild_id))
         async def slow(interaction: discord.Interaction) -> None:
-            await interaction.response.send_message("working...")
             holder["interaction"] = interaction
+            await interaction.response.send_message("working...")
 
         client.setup_hook = lambda: tree.sync(guild=discord.Object(w.guild_id))
         return client
