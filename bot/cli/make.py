@@ -211,27 +211,39 @@ def wait_for_job(settings: Settings, db, job_id: int, show: bool = True, lease_s
 
 
 class _Bar:
-    """One tqdm bar per stage; the message and ETA go in the postfix."""
+    """A one-line bar per stage on a terminal; on a pipe, a plain line per stage and every 25%."""
+
+    WIDTH = 24
 
     def __init__(self, stream):
         self.stream = stream
+        self.tty = stream.isatty()
         self.stage = None
-        self.bar = None
+        self.last = ""
+        self.quarter = -1
 
     def update(self, row: dict) -> None:
-        from tqdm import tqdm
-
         stage = row["stage"] or ("waiting" if row["status"] == "queued" else "starting")
+        pct = int(round(100 * (row["fraction"] or 0.0)))
+        eta = f" (about {row['eta_s']:.0f}s left)" if row.get("eta_s") else ""
+        message = (row["message"] or "")[:60] + eta
         if stage != self.stage:
             self.close()
-            self.stage = stage
-            self.bar = tqdm(total=100, desc=f"{stage:>7}", file=self.stream, leave=True, dynamic_ncols=True,
-                            bar_format="{desc} {percentage:3.0f}%|{bar:24}| {postfix}")
-        self.bar.n = int(round(100 * (row["fraction"] or 0.0)))
-        eta = f" (about {row['eta_s']:.0f}s left)" if row.get("eta_s") else ""
-        self.bar.set_postfix_str(f"{(row['message'] or '')[:60]}{eta}", refresh=True)
+            self.stage, self.quarter = stage, -1
+        if self.tty:
+            filled = self.WIDTH * pct // 100
+            line = f"{stage:>7} {pct:3d}% [{'#' * filled}{'.' * (self.WIDTH - filled)}] {message}"
+            if line != self.last:
+                self.stream.write("\r" + line[:118].ljust(len(self.last[:118])))
+                self.stream.flush()
+                self.last = line
+        elif pct // 25 != self.quarter:
+            self.quarter = pct // 25
+            self.stream.write(f"{stage:>7} {pct:3d}% {message}\n")
+            self.stream.flush()
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+        if self.tty and self.last:
+            self.stream.write("\n")
+            self.stream.flush()
+        self.last = ""
