@@ -69,6 +69,39 @@ def close_vote(db, brief_id: int, max_mb: float, overrides: dict | None = None) 
     return {"brief": brief, "take": take_id, "tally": counts, "job_id": job_id, "index_of": index_of}
 
 
+def voting_takes(db) -> list[tuple[dict, list[dict]]]:
+    """Every open vote with its posted takes."""
+    from storage.briefs import briefs_with_status
+    from storage.takes import takes_for_brief
+
+    return [(b, [t for t in takes_for_brief(db, b["id"]) if t.get("message_id")])
+            for b in briefs_with_status(db, "voting")]
+
+
+def reconcile_votes(db, brief_id: int, reacted: dict[int, list[int]]) -> int:
+    """Make stored votes match the reactions on the take messages (seen while the bot was away).
+
+    ``reacted``: user id -> take ids they react to, in take order. A stored vote still backed by a
+    reaction stays; otherwise the user's last reacted take counts; votes with no reaction go.
+    Returns the number of votes changed.
+    """
+    from storage.db import immediate
+    from storage.votes import cast_vote, withdraw_vote
+
+    changed = 0
+    with immediate(db):
+        stored = {r["user_id"]: r["take_id"] for r in db.query(
+            "SELECT user_id, take_id FROM votes WHERE brief_id = ?", [brief_id])}
+        for user_id, take_id in stored.items():
+            if take_id not in reacted.get(user_id, ()):
+                changed += withdraw_vote(db, brief_id, user_id, take_id)
+        for user_id, takes in reacted.items():
+            if takes and stored.get(user_id) not in takes:
+                cast_vote(db, brief_id, user_id, takes[-1])
+                changed += 1
+    return changed
+
+
 def latest_voting_brief(db, channel_id: int) -> dict | None:
     from storage.briefs import briefs_with_status
 
@@ -135,6 +168,41 @@ class Vote(commands.Cog):
         outcome = await self.bot.db(record_reaction, payload.message_id, payload.user_id, str(payload.emoji), added)
         if outcome:
             log.debug("vote %s by %s on message %s", outcome, payload.user_id, payload.message_id)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """After a (re)start or a fresh session, count reactions added or removed while we were away."""
+        try:
+            await self.reconcile()
+        except discord.HTTPException as e:
+            log.warning("could not re-read the vote reactions: %s", e)
+
+    async def reconcile(self) -> None:
+        for brief, takes in await self.bot.db(voting_takes):
+            reacted: dict[int, list[int]] = {}
+            for take in takes:
+                if take["index"] > 10:
+                    continue
+                for user_id in await self._reaction_users(brief["channel_id"], take["message_id"],
+                                                          number_emoji(take["index"])):
+                    reacted.setdefault(user_id, []).append(take["id"])
+            changed = await self.bot.db(reconcile_votes, brief["id"], reacted)
+            if changed:
+                log.info("brief %s: %d vote(s) caught up after reconnecting", brief["id"], changed)
+
+    async def _reaction_users(self, channel_id: int, message_id: int, emoji: str) -> list[int]:
+        """Non-bot users reacting with ``emoji`` (all pages)."""
+        out: list[int] = []
+        after = None
+        while True:
+            try:
+                page = await self.bot.http.get_reaction_users(channel_id, message_id, emoji, 100, after=after)
+            except discord.NotFound:
+                return out
+            out += [int(u["id"]) for u in page if not u.get("bot")]
+            if len(page) < 100:
+                return out
+            after = int(page[-1]["id"])
 
     # ---- closing ---------------------------------------------------------------------------------
 

@@ -95,3 +95,17 @@ def test_a_film_too_big_for_the_guild_gets_a_clear_message_and_a_smaller_render(
     jobs = [get_job(st.db, r["id"]) for r in st.rows("select id from jobs where kind='film' order by id")]
     assert len(jobs) == 2 and jobs[1]["payload"]["smaller"] is True
     assert jobs[1]["payload"]["max_mb"] < jobs[0]["payload"]["max_mb"]
+
+
+def test_reactions_made_while_the_bot_was_down_are_counted(make_stack, discord_double):
+    d, w = discord_double, discord_double.default
+    st = make_stack()
+    brief_id, ballot, (m1, m2) = _voting(d, st, w.member_id)
+    d.user_reacts(w.films_id, m1.id, w.admin_id, number_emoji(1))
+    d.wait_for(lambda: user_vote(st.db, brief_id, w.admin_id), what="admin vote")
+    st.stop_bot()
+    d.user_reacts(w.films_id, m2.id, w.other_member_id, number_emoji(2))  # nobody is listening
+    d.user_unreacts(w.films_id, m1.id, w.admin_id, number_emoji(1))
+    st.start_bot()
+    d.wait_for(lambda: user_vote(st.db, brief_id, w.other_member_id), what="offline vote counted")
+    d.wait_for(lambda: user_vote(st.db, brief_id, w.admin_id) is None, what="offline withdrawal counted")

@@ -101,3 +101,18 @@ def test_more_takes_is_capped_per_brief(db):
     assert isinstance(refused, str) and "limit is 3" in refused
     set_brief_status(db, brief_id, "producing")
     assert "closed" in more_takes(db, brief_id, BOB, max_takes=9, cap=5)
+
+
+def test_reconcile_votes_matches_the_reactions(db):
+    from bot.cogs.vote import reconcile_votes
+    from storage.votes import cast_vote, user_vote
+
+    brief_id, (t1, t2, t3) = _voting_brief(db)
+    cast_vote(db, brief_id, ALICE, t1)  # still reacting 1: kept
+    cast_vote(db, brief_id, BOB, t2)  # took the reaction away while the bot was down: withdrawn
+    changed = reconcile_votes(db, brief_id, {ALICE: [t1, t3], 400: [t2, t3]})
+    assert changed == 2
+    assert user_vote(db, brief_id, ALICE) == t1
+    assert user_vote(db, brief_id, BOB) is None
+    assert user_vote(db, brief_id, 400) == t3  # new: their last reacted take
+    assert reconcile_votes(db, brief_id, {ALICE: [t1, t3], 400: [t2, t3]}) == 0
