@@ -30,7 +30,7 @@ _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 
 @dataclass(frozen=True)
 class EspeakConfig:
-    base_rate_wpm: int = 165  # espeak's words per minute at tempo 1.0 (its default, 175, is brisk)
+    base_rate_wpm: int = 150  # words per minute at tempo 1.0 (espeak's 175 is brisk; slower recognises better)
     base_pitch: int = 50  # espeak's pitch parameter (0..100) at 0 semitones
     pitch_per_semitone: float = 4.0  # espeak pitch units per semitone (roughly)
 

@@ -129,3 +129,32 @@ def test_cancelled_render_leaves_no_partial_file(tmp_path):
     with pytest.raises(Cancelled):
         render_film(tl, tmp_path / "out" / "film.mp4", on_progress=cancel_half_way)
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["film.poster.png"]
+
+
+def test_overshooting_first_pass_is_reencoded_under_the_limit(tmp_path):
+    from engine.render import EncodeConfig
+
+    noise = tmp_path / "noise.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (240, 426, 3), dtype=np.uint8)).save(noise)
+    tl = short_timeline(tmp_path, faces={"MARA": noise, "TOMAS": noise})
+    # plan for three times the limit, so the first pass overshoots and the size check must act
+    config = RenderConfig(encode=EncodeConfig(container_margin=3.0, crf=10))
+    result = render_film(tl, tmp_path / "f.mp4", max_mb=0.25, config=config)
+    assert result.passes >= 2
+    assert result.size_bytes <= 0.25 * 1024 * 1024
+    assert probe(result.path)["duration"] == pytest.approx(tl.duration, abs=0.2)
+
+
+def test_footage_shot_is_shown_for_its_line(tmp_path, shared_data):
+    from engine.render import FootageShot
+
+    clip = next(iter(sorted((shared_data / "footage").glob("pd_wh_*.mp4"))))
+    lines = voice_screenplay(SP, tmp_path / "voice")
+    tl = build_timeline(SP, lines, footage=[FootageShot(clip, 0.5, 3.0, line=0, source="PD clip")],
+                        size=SIZE, fps=12)
+    result = render_film(tl, tmp_path / "f.mp4", max_mb=2.0)
+    shot = tl.visuals[3]
+    assert isinstance(shot, FootageShot)
+    frame = frame_at(result.path, shot.start + 0.3)
+    assert frame[: SIZE[1] // 2].std() > 20  # a real picture, not a flat card
+    assert tl.visuals[-1].footage == ("PD clip",)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import VoiceError
-from engine.voice import NEURAL_PRESETS, PRESETS, VoiceSpec, cast_voices, delivery_for, list_voices, voice_for
+from engine.voice import ESPEAK_PRESETS, NEURAL_PRESETS, PRESETS, VoiceSpec, cast_voices, delivery_for, list_voices, voice_for
 from engine.voice.asr import word_error_rate
 from engine.voice.synth import line_key, speakable
 
@@ -59,7 +59,9 @@ def test_labels_describe_the_voice_for_credits():
     assert PRESETS["neural"].label() == "Neural voice"
     assert PRESETS["neural-low"].label().startswith("Neural voice, lower pitch")
     assert "bass" in PRESETS["neural-bass"].label()
-    assert PRESETS["espeak-male"].label() == "eSpeak NG voice"
+    assert PRESETS["espeak-male"].label() == "eSpeak NG voice, American, male m3"
+    assert PRESETS["espeak-robot"].label() == "eSpeak NG voice, American, klatt"
+    assert len({spec.label() for spec in PRESETS.values()}) == len(PRESETS)  # credits tell them apart
 
 
 def test_speakable_drops_markup_and_mentions():
