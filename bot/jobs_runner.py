@@ -6,6 +6,7 @@ folder, so a handler run again after a crash redoes only the stages that had not
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +15,13 @@ import sqlite_utils
 
 from bot.settings import Settings
 from engine.brief import Brief
-from engine.errors import BriefError, EngineError, FaceError, FootageError
+from engine.errors import BriefError, Cancelled, EngineError, FaceError, FootageError
 from engine.pipeline import CastMember, ProductionPlan, WriteInputs, WriteStage, pick_take, produce, run_stage
 from engine.progress import ProgressFn
 from storage import briefs as briefstore
 from storage import cast as caststore
 from storage import films as filmstore
+from storage import jobs as jobstore
 from storage import takes as takestore
 from storage.settings import get_guild_setting, set_guild_setting
 
@@ -42,6 +44,8 @@ class JobContext:
 def writer_model(ctx: JobContext, payload: dict) -> Path | None:
     """The checkpoint: the job's own, the guild's trained one, the configured one, else the writer's default."""
     chosen = payload.get("model") or get_guild_setting(ctx.db, ctx.job.get("guild_id") or 0, "writer_model")
+    if chosen == "shipped":  # the guild chose the shipped model explicitly
+        return None
     chosen = chosen or ctx.settings.writer_model
     return Path(chosen) if chosen else None
 
@@ -113,7 +117,7 @@ def footage_clips(folder: str | None) -> tuple[Path, ...]:
 
 
 def produce_take(ctx: JobContext, brief: Brief, fountain_path: Path, payload: dict, *, brief_id, take_id,
-                 timings: dict, label: str = "") -> dict:
+                 timings: dict) -> dict:
     """Cast, voice, swap and render one take; records the film; returns the job result."""
     try:
         fountain = Path(fountain_path).read_text(encoding="utf-8")
@@ -123,7 +127,7 @@ def produce_take(ctx: JobContext, brief: Brief, fountain_path: Path, payload: di
     plan = ProductionPlan(brief=brief, fountain=fountain, members=members_for(ctx, payload),
                           footage=footage_clips(payload.get("footage")),
                           max_mb=float(payload.get("max_mb") or ctx.settings.max_mb),
-                          size=(int(size[0]), int(size[1])), fps=int(payload.get("fps") or DEFAULT_FPS), take_label=label)
+                          size=(int(size[0]), int(size[1])), fps=int(payload.get("fps") or DEFAULT_FPS))
     film = produce(plan, ctx.job_dir, ctx.on_progress)
     timings.update(film.stages_s)
     filmstore.add_film(ctx.db, ctx.job["id"], path=str(film.path), duration_s=film.duration_s,
@@ -136,20 +140,19 @@ def produce_take(ctx: JobContext, brief: Brief, fountain_path: Path, payload: di
             "brief_id": brief_id, "take_id": take_id, "stages_s": timings}
 
 
+@contextlib.contextmanager
 def _failing_brief(ctx: JobContext, brief_id: int | None):
-    """Mark the brief failed when the job fails, then let the error through."""
-    class _Guard:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, exc_type, exc, tb):
-            if exc_type is not None and brief_id is not None and issubclass(exc_type, EngineError):
-                from engine.errors import Cancelled
-
-                status = "cancelled" if issubclass(exc_type, Cancelled) else "failed"
-                briefstore.set_brief_status(ctx.db, brief_id, status)
-            return False
-    return _Guard()
+    """Mark the brief failed (or cancelled) when the job ends that way, then let the error through."""
+    try:
+        yield
+    except (EngineError, OSError) as e:
+        if brief_id is None:
+            raise
+        if not isinstance(e, Cancelled):
+            briefstore.set_brief_status(ctx.db, brief_id, "failed")
+        elif (jobstore.get_job(ctx.db, ctx.job["id"]) or {}).get("status") == "cancelled":
+            briefstore.set_brief_status(ctx.db, brief_id, "cancelled")  # not when another worker took it over
+        raise
 
 
 def run_make(ctx: JobContext) -> dict:
@@ -165,7 +168,7 @@ def run_make(ctx: JobContext) -> dict:
         if brief_id is not None:
             briefstore.set_brief_status(ctx.db, brief_id, "producing")
         result = produce_take(ctx, brief, chosen.fountain_path, payload, brief_id=brief_id, take_id=take_id,
-                              timings=timings, label=f"take {chosen.index} of {len(written)}")
+                              timings=timings)
         result.update(take_index=chosen.index, take_score=chosen.score, takes=len(written),
                       fountain=str(chosen.fountain_path), pdf=str(chosen.pdf_path) if chosen.pdf_path else None)
         if brief_id is not None:
@@ -196,7 +199,7 @@ def run_film(ctx: JobContext) -> dict:
         if brief_id is not None:
             briefstore.set_brief_status(ctx.db, brief_id, "producing")
         result = produce_take(ctx, brief, Path(take["fountain_path"]), payload, brief_id=brief_id,
-                              take_id=take["id"], timings={}, label=f"take {take['index']}")
+                              take_id=take["id"], timings={})
         if brief_id is not None:
             briefstore.set_brief_status(ctx.db, brief_id, "done")
         return result

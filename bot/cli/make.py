@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo", action="store_true", help="the default brief, shipped writer, no footage")
     add_brief_arguments(parser)
     parser.add_argument("--takes", type=int, default=DEFAULT_TAKES, help=f"takes to write (default {DEFAULT_TAKES})")
-    parser.add_argument("--take", type=int, metavar="K", help="produce take K instead of the best-scoring one")
+    parser.add_argument("--take", type=int, metavar="K", help="produce take K (1-based) instead of the best-scoring one")
     parser.add_argument("--seed", type=int, help="random seed for the writer")
     parser.add_argument("--model", type=Path, help="writer checkpoint (default: BENJAMIN_WRITER_MODEL or the shipped one)")
     parser.add_argument("--cast", nargs="+", metavar="NAME",

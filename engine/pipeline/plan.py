@@ -25,7 +25,6 @@ class ProductionPlan:
     size: tuple[int, int] = (640, 360)  # frame (width, height)
     fps: int = 24
     note: str | None = None  # the credits' AI-made note; None = the renderer's standard one
-    take_label: str = ""  # e.g. "take 2 of 3", for the credits
 
 
 @dataclass(frozen=True)

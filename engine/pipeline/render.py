@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.pipeline.stage import Stage, to_jsonable, write_json_atomic
+from engine.pipeline.stage import Stage, from_jsonable, to_jsonable, write_json_atomic
 from engine.progress import ProgressFn
 from engine.screenplay.document import Screenplay
 
@@ -39,7 +39,5 @@ class RenderStage(Stage):
 
     def outputs(self, workdir: Path):
         from engine.render import RenderResult
-
-        from engine.pipeline.stage import from_jsonable
 
         return from_jsonable(RenderResult, self.load(workdir)["outputs"]["result"])
