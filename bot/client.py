@@ -87,12 +87,22 @@ class BenjaminBot(commands.Bot):
     async def setup_hook(self) -> None:
         from bot.views import DYNAMIC_ITEMS
 
+        if self.settings.discord_api:  # another API (the tests' double): ask it where its gateway is
+            await self._use_api_gateway()
+
         for ext in self._extensions:
             await self.load_extension(ext)
         self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons keep working after a restart
         if self._sync_commands:
             synced = await self.tree.sync()
             log.info("synced %d application commands", len(synced))
+
+    async def _use_api_gateway(self) -> None:
+        import yarl
+        from discord.gateway import DiscordWebSocket
+
+        _shards, url, _limits = await self.http.get_bot_gateway()
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
     async def on_ready(self) -> None:
         log.info("connected as %s (%s) to %d guild(s)", self.user, getattr(self.user, "id", "?"), len(self.guilds))

@@ -57,16 +57,19 @@ class FakeJobs:
 
     def film(self, ctx) -> dict:
         payload = ctx.job["payload"]
+        ctx.job_dir.mkdir(parents=True, exist_ok=True)
+        poster = ctx.job_dir / "poster.png"
+        poster.write_bytes(b"\x89PNG\r\n\x1a\n")
         for k in range(self.film_steps):
-            ctx.on_progress(Progress("render", k / max(1, self.film_steps), f"frame {k}", eta_s=self.film_steps - k))
+            preview = poster if k == self.film_steps // 2 else None  # a still, halfway through
+            ctx.on_progress(Progress("render", k / max(1, self.film_steps), f"frame {k}", eta_s=self.film_steps - k,
+                                     preview=preview))
             time.sleep(0.05)
         while self.film_gate is not None and not self.film_gate.wait(0.05):
             ctx.on_progress(Progress("render", 0.5, "waiting"))  # raises when cancelled
         ctx.job_dir.mkdir(parents=True, exist_ok=True)
         path = ctx.job_dir / "film.mp4"
         path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * max(0, self.film_bytes - 12))
-        poster = ctx.job_dir / "poster.png"
-        poster.write_bytes(b"\x89PNG\r\n\x1a\n")
         add_film(ctx.db, ctx.job["id"], path=str(path), duration_s=12.0, size_bytes=path.stat().st_size,
                  poster=str(poster), brief_id=payload["brief_id"], take_id=payload["take_id"])
         return {"film": str(path), "credits": ["Written by Benjamin (AI)", "Voices: synthetic"]}
