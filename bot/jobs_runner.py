@@ -72,7 +72,8 @@ def _load_brief(ctx: JobContext, payload: dict) -> Brief:
 def write_and_record(ctx: JobContext, brief: Brief, brief_id: int | None, payload: dict, timings: dict) -> list:
     """Run the write stage and store its takes (idempotent per take index); returns [(TakeInfo, take_id)]."""
     inputs = WriteInputs(brief, takes=int(payload.get("takes") or 1), seed=payload.get("seed"),
-                         model=writer_model(ctx, payload), device=_device(ctx), temperature=payload.get("temperature"))
+                         model=writer_model(ctx, payload), device=_device(ctx), temperature=payload.get("temperature"),
+                         top_k=payload.get("top_k"))
     infos = run_stage(WriteStage(), inputs, ctx.job_dir, ctx.on_progress, timings)
     start = int(payload.get("start_index") or 0)
     out = []

@@ -158,3 +158,24 @@ def test_cast_add_list_voice_remove(capsys, shared_data):
     assert cli(["cast", "remove", "Barack Obama"]) == 0
     assert not stored.exists()
     assert cli(["cast", "remove", "Barack Obama"]) == 2
+
+
+def test_ctrl_c_cancels_the_job(writer_checkpoint):
+    import signal
+    import time
+
+    from storage import jobs
+
+    proc = subprocess.Popen([sys.executable, "bot.py", "make", "--takes", "1", *SMALL, "--model",
+                             str(writer_checkpoint)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if (_home() / "benjamin.db").exists() and (job := jobs.get_job(_db(), 1)) and job["stage"] == "write":
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err
+    job = jobs.get_job(_db(), 1)
+    assert job["status"] == "cancelled" and not (_home() / "jobs" / "1" / "render").exists()

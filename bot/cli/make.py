@@ -43,6 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--takes", type=int, default=DEFAULT_TAKES, help=f"takes to write (default {DEFAULT_TAKES})")
     parser.add_argument("--take", type=int, metavar="K", help="produce take K (1-based) instead of the best-scoring one")
     parser.add_argument("--seed", type=int, help="random seed for the writer")
+    parser.add_argument("--temperature", type=float, help="writer sampling temperature (default 0.8)")
+    parser.add_argument("--top-k", type=int, help="sample among the k likeliest characters (0 = all; default 40)")
     parser.add_argument("--model", type=Path, help="writer checkpoint (default: BENJAMIN_WRITER_MODEL or the shipped one)")
     parser.add_argument("--cast", nargs="+", metavar="NAME",
                         help="cast members to use (see: bot.py cast list); 'all' for the whole cast; default nobody")
@@ -76,17 +78,20 @@ def _payload(args: argparse.Namespace, settings: Settings, brief) -> dict:
     m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", args.size or "")
     if not m:
         raise CliError(f"--size must look like 640x360, not {args.size!r}")
+    if args.top_k is not None and args.top_k < 0:
+        raise CliError("--top-k must be 0 (all) or more")
     if not 1 <= args.fps <= 60:
         raise CliError("--fps must be between 1 and 60")
     max_mb = settings.max_mb if args.max_mb is None else args.max_mb
     if not max_mb > 0:
         raise CliError("--max-mb must be above 0")
-    if args.model is not None and not args.model.is_file():
+    if args.model is not None and not args.model.exists():
         raise CliError(f"writer checkpoint {args.model} does not exist")
     if args.footage is not None and not args.footage.is_dir():
         raise CliError(f"footage folder {args.footage} does not exist")
     cast = None if not args.cast or args.demo else [n for n in args.cast]
     return {"brief": brief.to_dict(), "takes": args.takes, "take": args.take, "seed": args.seed,
+            "temperature": args.temperature, "top_k": args.top_k,
             "model": str(args.model.resolve()) if args.model else None,
             "cast": None if cast == ["all"] else (cast or []), "cast_guild_id": 0,
             "footage": None if args.demo or not args.footage else str(args.footage.resolve()),
@@ -122,11 +127,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if args.detach:
         print(json.dumps({"job_id": job_id, "brief_id": brief_id}) if args.json else f"queued job {job_id}")
         return 0
-    try:
-        row = wait_for_job(settings, db, job_id, show=not args.json)
-    except KeyboardInterrupt:
-        jobs.cancel(db, job_id)
-        raise
+    row = wait_for_job(settings, db, job_id, show=not args.json)
     return _report(args, settings, row)
 
 
@@ -188,7 +189,7 @@ def _slug(title: str) -> str:
 def wait_for_job(settings: Settings, db, job_id: int, show: bool = True, lease_s: float = 60) -> dict:
     """Start a worker thread, follow job ``job_id`` until it ends, return its final row."""
     from bot.worker import Worker
-    from storage.jobs import FINISHED, get_job
+    from storage.jobs import FINISHED, cancel, get_job
 
     worker = Worker(settings, lease_s=lease_s, poll_s=POLL_S)
     thread, stop = worker.start_thread()
@@ -203,6 +204,9 @@ def wait_for_job(settings: Settings, db, job_id: int, show: bool = True, lease_s
             if not thread.is_alive():
                 raise RuntimeError("the worker thread stopped unexpectedly")
             time.sleep(POLL_S)
+    except KeyboardInterrupt:  # Ctrl-C cancels the job; the worker stops at its next progress report
+        cancel(db, job_id)
+        raise
     finally:
         if bar:
             bar.close()

@@ -18,6 +18,7 @@ class WriteInputs:
     model: Path | None = None  # None = the writer's default (shipped) checkpoint
     device: str = "cpu"
     temperature: float | None = None  # None = the writer's default
+    top_k: int | None = None  # None = the writer's default; 0 = sample among all characters
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class WriteStage(Stage):
                 "device": inputs.device}
         if inputs.temperature is not None:
             opts["temperature"] = inputs.temperature
+        if inputs.top_k is not None:
+            opts["top_k"] = inputs.top_k or None
         takes = write_takes(inputs.brief, WriteOptions(**opts), self.dir(workdir), on_progress)
         infos = [TakeInfo(t.index, Path(t.fountain_path), Path(t.pdf_path) if t.pdf_path else None, t.seed,
                           t.score, summarize(t.screenplay)) for t in takes]
