@@ -42,12 +42,16 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if args.top_k is not None and args.top_k < 0:
         raise CliError("--top-k must be 0 (all) or more")
     brief = Brief(title=args.title, lines=tuple(args.line), props=tuple(args.prop), science=args.science,
-                  genre=args.genre, prime=args.prime, pages=args.pages)
+                  genre=args.genre, prime=args.prime, pages=args.pages).validated()
     options = WriteOptions(takes=args.takes, pages=args.pages, seed=args.seed, temperature=args.temperature,
                            top_k=args.top_k or None, model=args.model or settings.writer_model,
                            device=settings.device)
     out = args.out or Path("takes")
-    takes = write_takes(brief, options, out, on_progress=_bar())
+    bar = _Bar()
+    try:
+        takes = write_takes(brief, options, out, on_progress=bar)
+    finally:
+        bar.close()
     best = max(takes, key=lambda t: t.score)
     if args.json:
         print(json.dumps({"title": takes[0].screenplay.title, "best": best.index, "takes": [summary(t) for t in takes]},
@@ -68,16 +72,21 @@ def summary(take) -> dict:
             "words": sp.word_count()}
 
 
-def _bar():
-    from tqdm import tqdm
+class _Bar:
+    """A tqdm bar on stderr, opened on the first progress report (so an early error prints alone)."""
 
-    bar = tqdm(total=100, unit="%", dynamic_ncols=True, leave=False, desc="writing")
+    def __init__(self) -> None:
+        self.bar = None
 
-    def on_progress(p) -> None:
-        bar.n = round(100 * p.fraction)
-        bar.set_postfix_str(p.message[:60])
-        bar.refresh()
-        if p.fraction >= 1.0:
-            bar.close()
+    def __call__(self, p) -> None:
+        from tqdm import tqdm
 
-    return on_progress
+        if self.bar is None:
+            self.bar = tqdm(total=100, unit="%", dynamic_ncols=True, leave=False, desc="writing")
+        self.bar.n = round(100 * p.fraction)
+        self.bar.set_postfix_str(p.message[:60])
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

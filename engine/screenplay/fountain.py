@@ -32,7 +32,8 @@ def parse_fountain(text: str) -> Screenplay:
     text = _NOTE.sub("", _BONEYARD.sub("", text))
     lines = text.split("\n")
     title_page, lines = _split_title_page(lines)
-    sp = Screenplay(title=_inline(title_page.get("Title", "")).replace("\n", " ").strip(), title_page=title_page)
+    title_page = {k: "\n".join(_inline(x) for x in v.split("\n")) for k, v in title_page.items()}
+    sp = Screenplay(title=title_page.get("Title", "").replace("\n", " ").strip(), title_page=title_page)
     scene = Scene(heading="")
     for block in _blocks(lines):
         scene = _add_block(sp, scene, block)
@@ -84,6 +85,9 @@ def _add_block(sp: Screenplay, scene: Scene, block: list[str]) -> Scene:
         return scene if len(block) == 1 else _add_block(sp, scene, block[1:])
     if re.fullmatch(r"={3,}", first):  # page break
         return scene if len(block) == 1 else _add_block(sp, scene, block[1:])
+    if first.startswith("!"):  # forced action
+        scene.elements.append(Action(_action_text(block)))
+        return scene
     heading = _as_heading(first)
     if heading is not None:
         if scene.heading or scene.elements:

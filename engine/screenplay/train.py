@@ -74,7 +74,7 @@ def train(corpus: list[Path], config: TrainConfig, out: Path, resume: bool = Fal
         opt.load_state_dict(ckpt.optimizer)
     streams = Streams(data.train, config.batch, config.seq_len, config.seed)
     state, val_bpc = _restore(ckpt, streams, device), ckpt.val_bpc
-    clock, last_save, tick = EtaClock(), time.monotonic(), time.monotonic()
+    clock, last_save = EtaClock(), time.monotonic()
     first, seen = ckpt.step, 0
     ctx = _autocast(device)
     scaler = torch.amp.GradScaler("cuda", enabled=ctx is not None and amp_dtype(device) == torch.float16)
@@ -104,9 +104,7 @@ def train(corpus: list[Path], config: TrainConfig, out: Path, resume: bool = Fal
             if ckpt.step % config.eval_every == 0 or done or time.monotonic() - last_save > config.save_every_s:
                 _save(ckpt, model, opt, streams, val_bpc, data, config, out, half=False, state=state)
                 last_save = time.monotonic()
-            if time.monotonic() - tick > 0.5 or done:
-                tick = time.monotonic()
-                _report(on_progress, clock, ckpt.step, first, config, loss.item(), val_bpc, seen)
+            _report(on_progress, clock, ckpt.step, first, config, loss.item(), val_bpc, seen)
     except Cancelled:
         _save(ckpt, model, opt, streams, val_bpc, data, config, out, half=False, state=state)
         raise

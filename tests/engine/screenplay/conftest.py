@@ -4,14 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from writer_fixtures import small_corpus
 
-from engine.screenplay.corpus import default_corpus
 from engine.screenplay.train import TrainConfig, train
-
-
-def small_corpus() -> list[Path]:
-    plays = default_corpus()
-    return [p for p in plays if p.stem in {"macbeth", "twelfth-night"}]
 
 
 @pytest.fixture(scope="session")

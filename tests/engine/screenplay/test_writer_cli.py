@@ -1,0 +1,60 @@
+"""`bot.py write` and `bot.py train` from a shell: files, JSON summary, one-line errors."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.screenplay.fountain import parse_fountain
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "BENJAMIN_DEVICE": "cpu"}
+    return subprocess.run([sys.executable, "bot.py", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+def test_write_makes_takes_and_a_json_summary(tiny_model, tmp_path):
+    r = _run("write", "--title", "Sunspring", "--line", "I don't know what you're talking about.",
+             "--line", "Ça va? 🚀", "--prop", "a pearl", "--prop", "an eyeball", "--science", "entropy",
+             "--takes", "2", "--pages", "1", "--seed", "3", "--model", str(tiny_model), "--out", str(tmp_path),
+             "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["title"] == "Sunspring" and summary["best"] in (1, 2)
+    for take in summary["takes"]:
+        fountain = Path(take["fountain"])
+        assert fountain == tmp_path / f"take-{take['index']}.fountain"
+        assert Path(take["pdf"]).read_bytes().startswith(b"%PDF")
+        sp = parse_fountain(fountain.read_text(encoding="utf-8"))
+        assert take["scenes"] == len(sp.scenes) and take["characters"] == sp.characters()
+        assert take["words"] == sp.word_count() > 20
+        assert "Ça va? 🚀" in [d.text for _, d in sp.dialogue()]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--title", ""], "needs a title"),
+    (["--title", "T", "--line", "x" * 301], "limit is 300"),
+    (["--title", "T", *sum((["--prop", f"p{i}"] for i in range(20)), [])], "at most 10 props"),
+    (["--title", "T", "--model", "/no/such/model.pt"], "no writer checkpoint"),
+    (["--title", "T", "--model", "pyproject.toml"], "not a readable checkpoint"),
+    (["--title", "T", "--takes", "0"], "--takes"),
+])
+def test_write_errors_are_one_clear_line(args, message, capsys, monkeypatch):
+    from bot.cli import main
+
+    monkeypatch.chdir(ROOT)
+    assert main(["--env-file", "", "write", *args]) in (1, 2)
+    out, err = capsys.readouterr()
+    assert message in err and err.count("\n") <= 2 and out == ""
+
+
+def test_train_errors_are_one_clear_line(tmp_path):
+    r = _run("train", "--corpus", str(tmp_path), "--out", str(tmp_path / "x.pt"))
+    assert r.returncode == 1 and "no .fountain, .txt or .md files" in r.stderr and "Traceback" not in r.stderr

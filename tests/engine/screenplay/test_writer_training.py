@@ -1,0 +1,120 @@
+"""Training: the loss falls, a killed run resumes to the same weights, bad corpora and checkpoints are clear."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from writer_fixtures import small_corpus
+from engine.errors import Cancelled, CorpusError, ModelError
+from engine.screenplay.checkpoint import load_checkpoint
+from engine.screenplay.corpus import load_corpus
+from engine.screenplay.train import TrainConfig, train
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _tiny(steps: int, **kw) -> TrainConfig:
+    return TrainConfig.preset_defaults("tiny", steps=steps, device="cpu", **kw)
+
+
+def test_tiny_preset_learns(tmp_path):
+    corpus = small_corpus()
+    start = train(corpus, _tiny(1), tmp_path / "start.pt")
+    seen = []
+    result = train(corpus, _tiny(150), tmp_path / "tiny.pt", on_progress=seen.append)
+    assert result.val_bpc < start.val_bpc - 1.0  # ~6 bits at random, ~3.3 after 150 steps
+    assert seen and seen[-1].stage == "train" and seen[-1].fraction == 1.0 and "chars/s" in seen[-1].message
+    ckpt = load_checkpoint(result.checkpoint)  # carries what sampling needs
+    assert ckpt.step == 150 and ckpt.val_bpc == pytest.approx(result.val_bpc)
+    assert ckpt.vocab[0] == "\x00" and "\n" in ckpt.vocab and ckpt.model.config.hidden == 64
+
+
+def test_cancelled_run_resumes_to_the_same_weights(tmp_path):
+    corpus = small_corpus()
+    straight = train(corpus, _tiny(80), tmp_path / "straight.pt")
+
+    def cancel_at_30(p):
+        if p.fraction >= 30 / 80:
+            raise Cancelled("stop")
+
+    with pytest.raises(Cancelled):
+        train(corpus, _tiny(80), tmp_path / "resumed.pt", on_progress=cancel_at_30)
+    assert load_checkpoint(tmp_path / "resumed.pt").step == 30
+    resumed = train(corpus, _tiny(80), tmp_path / "resumed.pt", resume=True)
+    a, b = load_checkpoint(straight.checkpoint).model, load_checkpoint(resumed.checkpoint).model
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert torch.equal(x, y), name
+    assert resumed.val_bpc == pytest.approx(straight.val_bpc)
+
+
+def test_killed_process_resumes(tmp_path):
+    out = tmp_path / "killed.pt"
+    corpus = [str(p) for p in small_corpus()]
+    cmd = [sys.executable, "bot.py", "train", "--preset", "tiny", "--steps", "5000", "--out", str(out),
+           "--corpus", *corpus]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        while not out.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        assert out.exists(), "no checkpoint was written"
+        proc.send_signal(signal.SIGKILL)  # mid-run, maybe mid-write: the atomic save must leave a good file
+    finally:
+        proc.kill()
+        proc.wait()
+    step = load_checkpoint(out).step
+    assert 0 < step < 5000
+    result = train(small_corpus(), _tiny(step + 20), out, resume=True)
+    assert result.steps == step + 20
+
+
+def test_resume_with_another_vocabulary_is_refused(tmp_path, tiny_model):
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    text = "".join(f"\nZED\nZ{{ {i} }} | ~ zig zag {i * 7}.\n" for i in range(400))
+    (foreign / "zed.fountain").write_text("Title: Zed\n\nINT. ZOO - DAY\n" + text)
+    copy = tmp_path / "copy.pt"
+    copy.write_bytes(tiny_model.read_bytes())
+    with pytest.raises(ModelError, match="another vocabulary"):
+        train([foreign], _tiny(10), copy, resume=True)
+
+
+def test_bad_corpora_are_clear(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CorpusError, match="no .fountain"):
+        load_corpus([empty])
+    (empty / "blank.txt").write_text("")
+    with pytest.raises(CorpusError, match="only 0 characters"):
+        load_corpus([empty])
+    (empty / "blank.txt").write_bytes(b"\x00\x01\x02" * 1000)
+    with pytest.raises(CorpusError, match="not a text file"):
+        load_corpus([empty])
+    with pytest.raises(CorpusError, match="does not exist"):
+        load_corpus([tmp_path / "nowhere"])
+
+
+def test_corpus_cache_is_reused_and_redone_when_a_file_changes(tmp_path):
+    src = tmp_path / "plays"
+    src.mkdir()
+    play = small_corpus()[0]
+    (src / play.name).write_text(play.read_text())
+    cache = tmp_path / "cache"
+    first = load_corpus([src], cache_dir=cache)
+    assert len(list(cache.glob("corpus-*.npz"))) == 1
+    again = load_corpus([src], cache_dir=cache)
+    assert np.array_equal(first.train, again.train) and first.fingerprint == again.fingerprint
+    time.sleep(0.01)
+    (src / play.name).write_text(play.read_text()[: len(play.read_text()) // 2])
+    changed = load_corpus([src], cache_dir=cache)
+    assert changed.fingerprint != first.fingerprint and len(changed.train) < len(first.train)
+    assert len(list(cache.glob("corpus-*.npz"))) == 2
