@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.pipeline.stage import Stage, from_jsonable, to_jsonable, write_json_atomic
-from engine.progress import ProgressFn
+from engine.progress import Progress, ProgressFn
 from engine.screenplay.document import Screenplay
 
 
@@ -35,6 +35,7 @@ class RenderStage(Stage):
         result = render_film(timeline, out_dir / "film.mp4", inputs.max_mb, on_progress)
         files = [result.path] + [p for p in (result.poster, result.contact_sheet) if p]
         self.mark_done(workdir, {"result": to_jsonable(result)}, files)
+        on_progress(Progress(self.name, 1.0, "rendered", 0.0, preview=result.poster))
         return result
 
     def outputs(self, workdir: Path):
