@@ -6,8 +6,10 @@ import secrets
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from . import payloads
+from .http_util import iter_components
 from .slash import CommandInputError, build_options, find_command, interaction_payload
-from .state import Interaction, Message
+from .state import (ADD_REACTIONS, ALL_PERMISSIONS, ATTACH_FILES, READ_MESSAGE_HISTORY, SEND_MESSAGES,
+                    USE_APPLICATION_COMMANDS, VIEW_CHANNEL, Interaction, Message)
 
 if TYPE_CHECKING:
     from .core import Core
@@ -52,6 +54,12 @@ class InteractionHandle:
     @property
     def modal(self) -> dict | None:
         return self.record.modal
+
+    @property
+    def choices(self) -> list[dict] | None:
+        """The autocomplete answer (type 8 callback): [{'name', 'value'}], or None."""
+        rec = self.record
+        return (rec.callbacks[0].data or {}).get("choices") if rec.response_type == 8 else None
 
     def wait_response(self, timeout: float = 15.0) -> Interaction:
         """Wait until the bot answered the callback; returns the record."""
@@ -99,7 +107,8 @@ class UserActions:
         async def act() -> int:
             core = self._core
             ch = core.channel(channel_id)
-            self._check_member(ch.guild_id, uid)
+            needs = VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if attachments else 0)
+            self._check_member(ch.guild_id, uid, ch.id, needs)
             msg = core.create_message(ch.id, uid, {"content": content}, {}, validate=False)
             if reply_to is not None:
                 msg.type = 19
@@ -139,7 +148,8 @@ class UserActions:
         """Adds a reaction (MESSAGE_REACTION_ADD). False when that user had already reacted so."""
         async def act() -> bool:
             msg = self._core.message(channel_id, message_id)
-            self._check_member(msg.guild_id, _uid(user))
+            new = ADD_REACTIONS if not msg.reactions.get(emoji) else 0
+            self._check_member(msg.guild_id, _uid(user), msg.channel_id, VIEW_CHANNEL | READ_MESSAGE_HISTORY | new)
             return await self._core.add_reaction(msg, _uid(user), emoji)
         return self._call(act)
 
@@ -149,37 +159,59 @@ class UserActions:
             return await self._core.remove_reaction(msg, _uid(user), emoji)
         return self._call(act)
 
-    def _check_member(self, guild_id: int | None, uid: int) -> None:
+    def _check_member(self, guild_id: int | None, uid: int, channel_id: int | None = None, perms: int = 0) -> None:
+        """Refuse (CommandInputError) what the Discord client would not let this person do."""
         if uid not in self._world.users:
-            raise ValueError(f"unknown user {uid}")
+            raise CommandInputError(f"unknown user {uid}")
         if guild_id is not None and uid not in self._world.guilds[guild_id].members:
-            raise ValueError(f"user {uid} is not a member of guild {guild_id}")
+            raise CommandInputError(f"user {uid} is not a member of guild {guild_id}")
+        if channel_id is not None and perms:
+            have = self._world.permissions_in(channel_id, uid)
+            if have & perms != perms:
+                raise CommandInputError(f"user {uid} lacks permissions {perms & ~have:#x} in channel {channel_id}")
 
     # ------------------------------------------------------------------ interactions
     def invoke_slash(self, name: str, *, user: Any, channel_id: int, options: dict[str, Any] | None = None,
-                     subcommand: str | None = None) -> InteractionHandle:
+                     subcommand: str | None = None, enforce_default_permissions: bool = False) -> InteractionHandle:
         """Run /name [subcommand] with options, as the Discord client would send it.
         subcommand: 'add' or 'group add'. Attachment options take (filename, bytes[, content_type]);
-        user/role/channel options take ids. Raises CommandInputError for what the client would refuse."""
+        user/role/channel options take ids. Raises CommandInputError for what the client would refuse.
+        A command's default_member_permissions is not enforced by default (server admins can grant
+        commands to anyone, so the bot must check too); enforce_default_permissions=True refuses,
+        like the client, when the user lacks them."""
+        return self._command_interaction(2, name, user, channel_id, options, subcommand, None,
+                                         enforce_default_permissions)
+
+    def autocomplete(self, name: str, option: str, partial: str, *, user: Any, channel_id: int,
+                     options: dict[str, Any] | None = None, subcommand: str | None = None) -> InteractionHandle:
+        """Type into an autocomplete option (INTERACTION_CREATE type 4); the handle's .choices has the answer."""
+        return self._command_interaction(4, name, user, channel_id, options, subcommand, (option, partial), False)
+
+    def _command_interaction(self, itype: int, name: str, user: Any, channel_id: int, options: dict | None,
+                             subcommand: str | None, focused: tuple[str, str] | None,
+                             enforce: bool) -> InteractionHandle:
         uid = _uid(user)
 
         async def act() -> int:
             w, core = self._world, self._core
             ch = core.channel(channel_id)
-            self._check_member(ch.guild_id, uid)
+            self._check_member(ch.guild_id, uid, ch.id, VIEW_CHANNEL | USE_APPLICATION_COMMANDS)
             cmd = find_command(w, name, ch.guild_id)
+            needed = cmd.definition.get("default_member_permissions")
+            if enforce and needed is not None:
+                self._check_member(ch.guild_id, uid, ch.id, int(needed) or ALL_PERMISSIONS)
 
             def store(fn: str, data: bytes, ctype: str | None):
-                att = core.store_file(ch.id, fn, data, ctype, ephemeral=True)
-                return att
-            tree, resolved = build_options(w, cmd, subcommand, dict(options or {}), ch.guild_id, ch.id, store)
+                return core.store_file(ch.id, fn, data, ctype, ephemeral=True)
+            tree, resolved = build_options(w, cmd, subcommand, dict(options or {}), ch.guild_id, ch.id, store,
+                                           focused)
             data: dict[str, Any] = {"id": str(cmd.id), "name": cmd.name, "type": cmd.definition.get("type", 1),
                                     "options": tree}
             if resolved:
                 data["resolved"] = resolved
             if cmd.guild_id is not None:
                 data["guild_id"] = str(cmd.guild_id)
-            return await self._dispatch_interaction(2, uid, ch.id, ch.guild_id, data)
+            return await self._dispatch_interaction(itype, uid, ch.id, ch.guild_id, data)
         return InteractionHandle(self, self._call(act))
 
     def click_button(self, message_id: int, custom_id: str, user: Any) -> InteractionHandle:
@@ -198,10 +230,10 @@ class UserActions:
             msg = w.messages.get(message_id)
             if msg is None or msg.deleted:
                 raise CommandInputError(f"message {message_id} does not exist")
-            comp = next((c for row in msg.components for c in row.get("components", [])
-                         if c.get("custom_id") == custom_id), None)
+            every = iter_components(msg.components)
+            comp = next((c for c in every if c.get("custom_id") == custom_id), None)
             if comp is None:
-                ids = [c.get("custom_id") for row in msg.components for c in row.get("components", [])]
+                ids = [c["custom_id"] for c in every if "custom_id" in c]
                 raise CommandInputError(f"message {message_id} has no component {custom_id!r} (has {ids})")
             if comp.get("disabled"):
                 raise CommandInputError(f"component {custom_id!r} is disabled")
@@ -213,7 +245,7 @@ class UserActions:
                 data["values"] = values
             elif comp["type"] != 2:
                 raise CommandInputError(f"{custom_id!r} is a select menu: use choose()")
-            self._check_member(msg.guild_id, uid)
+            self._check_member(msg.guild_id, uid, msg.channel_id, VIEW_CHANNEL)
             return await self._dispatch_interaction(3, uid, msg.channel_id, msg.guild_id, data, source=msg)
         return InteractionHandle(self, self._call(act))
 

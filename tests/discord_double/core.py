@@ -7,7 +7,7 @@ from typing import Any
 
 from . import payloads
 from .gateway import Gateway
-from .http_util import ApiError, Upload, form_error, not_found, validate_message_body
+from .http_util import COMPONENTS_V2, ApiError, Upload, form_error, not_found, validate_message_body
 from .mentions import message_mentions
 from .state import Attachment, Channel, Edit, Message, World
 
@@ -130,7 +130,7 @@ class Core:
             type=mtype if mtype is not None else (19 if ref else 0),
             embeds=list(payload.get("embeds") or []), components=list(payload.get("components") or []),
             allowed_mentions=payload.get("allowed_mentions"), message_reference=ref,
-            flags=flags | (int(payload.get("flags") or 0) & (4 | 64 | 4096)), tts=bool(payload.get("tts")),
+            flags=flags | (int(payload.get("flags") or 0) & (4 | 64 | 4096 | COMPONENTS_V2)), tts=bool(payload.get("tts")),
             nonce=payload.get("nonce"), webhook_id=webhook_id, interaction_id=interaction_id,
             poll=payload.get("poll"),
         )

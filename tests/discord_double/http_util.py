@@ -191,7 +191,13 @@ def validate_message_body(payload: dict, files: dict[int, Upload], *, creating: 
         total += sum(len(f.get("name", "")) + len(f.get("value", "")) for f in e.get("fields") or [])
     if total > 6000:
         raise form_error("embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
-    validate_components(payload.get("components") or [])
+    if int(payload.get("flags") or 0) & COMPONENTS_V2:
+        if content or embeds:
+            raise form_error("content", "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+                             "The 'content' and 'embeds' fields cannot be used with components v2")
+        validate_custom_ids(payload.get("components") or [])
+    else:
+        validate_components(payload.get("components") or [])
     if len(files) > 10:
         raise form_error("files", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
     for up in files.values():
@@ -200,6 +206,33 @@ def validate_message_body(payload: dict, files: dict[int, Upload], *, creating: 
     if creating and not (content or embeds or files or payload.get("components") or payload.get("sticker_ids")
                          or payload.get("poll")):
         raise ApiError(400, 50006, "Cannot send an empty message")
+
+
+COMPONENTS_V2 = 1 << 15  # message flag IS_COMPONENTS_V2 (discord.ui.LayoutView)
+
+
+def iter_components(components: list) -> list[dict]:
+    """Every component, nested ones included (rows, containers, sections' accessories, labels)."""
+    out: list[dict] = []
+    for c in components or []:
+        out.append(c)
+        out.extend(iter_components(c.get("components") or []))
+        for key in ("accessory", "component"):
+            if isinstance(c.get(key), dict):
+                out.extend(iter_components([c[key]]))
+    return out
+
+
+def validate_custom_ids(components: list) -> None:
+    every = iter_components(components)
+    if len(every) > 40:
+        raise form_error("components", "BASE_TYPE_MAX_LENGTH", "Must be 40 or fewer in total.")
+    ids = [c["custom_id"] for c in every if "custom_id" in c]
+    for cid in ids:
+        if not 1 <= len(cid) <= 100:
+            raise form_error("components", "BASE_TYPE_BAD_LENGTH", "custom_id must be between 1 and 100 in length.")
+    if len(ids) != len(set(ids)):
+        raise form_error("components", "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated")
 
 
 def validate_components(rows: list) -> None:

@@ -63,6 +63,18 @@ def add_routes(app: web.Application, core: Core) -> None:
 
     async def respond(ix: Interaction, rtype, data: dict, files) -> Message | None:
         bot = w.bot_user_id
+        if (ix.type == 4) != (rtype == 8):
+            raise form_error("type", "INTERACTION_RESPONSE_TYPE_INVALID",
+                             "Autocomplete interactions take (only) an autocomplete result (8)")
+        if rtype == 8:
+            choices = data.get("choices")
+            if not isinstance(choices, list) or len(choices) > 25:
+                raise form_error("data.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+            for i, c in enumerate(choices):
+                if not 1 <= len(c.get("name") or "") <= 100:
+                    raise form_error(f"data.choices.{i}.name", "BASE_TYPE_BAD_LENGTH",
+                                     "Must be between 1 and 100 in length.")
+            return None
         if rtype == 4:
             msg = core.create_message(ix.channel_id, bot, data, files, webhook_id=w.application_id,
                                       interaction_id=ix.id, mtype=20 if ix.type == 2 else 19)
@@ -96,7 +108,7 @@ def add_routes(app: web.Application, core: Core) -> None:
                 raise form_error("data.title", "BASE_TYPE_MAX_LENGTH", "Must be 45 or fewer in length.")
             ix.modal = data
             return None
-        raise form_error("type", "BASE_TYPE_CHOICES", f"Value must be one of (4, 5, 6, 7, 9), got {rtype!r}")
+        raise form_error("type", "BASE_TYPE_CHOICES", f"Value must be one of (4, 5, 6, 7, 8, 9), got {rtype!r}")
 
     # -------------------------------------------------------------- webhook: original + followups
     W = P + "/webhooks/{app}/{token}"

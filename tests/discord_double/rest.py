@@ -123,6 +123,12 @@ def add_routes(app: web.Application, core: Core) -> None:
         ch = core.channel(req.match_info["cid"])
         payload, files = await read_body(req)
         core.require(ch.id, bot(), VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if files else 0))
+        nonce = payload.get("nonce")
+        if payload.get("enforce_nonce") and nonce is not None:  # Discord dedups these for a few minutes
+            recent = w.clock.now() - 300
+            for m in reversed(w.live_messages(ch.id)):
+                if m.author_id == bot() and m.nonce == nonce and m.created_at >= recent:
+                    return _json(payloads.message(w, m))
         msg = core.create_message(ch.id, bot(), payload, files)
         await core.emit_message("MESSAGE_CREATE", msg)
         return _json(payloads.message(w, msg))

@@ -34,8 +34,10 @@ def _id(x: Any) -> int:
 
 
 def build_options(world: World, cmd: AppCommand, subcommand: str | None, options: dict[str, Any],
-                  guild_id: int | None, channel_id: int, store_file: StoreFile) -> tuple[list[dict], dict]:
-    """Returns (options tree, resolved) for data. subcommand: 'add' or 'group add'."""
+                  guild_id: int | None, channel_id: int, store_file: StoreFile,
+                  focused: tuple[str, str] | None = None) -> tuple[list[dict], dict]:
+    """Returns (options tree, resolved) for data. subcommand: 'add' or 'group add'.
+    focused=(option, partial text) builds an autocomplete request instead."""
     defs = cmd.definition.get("options") or []
     resolved: dict[str, dict] = {}
     path = subcommand.split() if subcommand else []
@@ -51,12 +53,18 @@ def build_options(world: World, cmd: AppCommand, subcommand: str | None, options
         raise CommandInputError(f"/{cmd.name} {subcommand or ''} needs a subcommand")
     leaf = [_option(world, d, options, guild_id, channel_id, store_file, resolved) for d in defs
             if d["name"] in options]
+    if focused is not None:
+        fdef = next((d for d in defs if d["name"] == focused[0]), None)
+        if fdef is None or not fdef.get("autocomplete"):
+            raise CommandInputError(f"/{cmd.name}: option {focused[0]!r} has no autocomplete")
+        leaf = [o for o in leaf if o["name"] != focused[0]]
+        leaf.append({"name": focused[0], "type": fdef["type"], "value": focused[1], "focused": True})
     unknown = set(options) - {d["name"] for d in defs}
     if unknown:
         raise CommandInputError(f"/{cmd.name} {subcommand or ''} has no option(s) {sorted(unknown)}; "
                                 f"it has {[d['name'] for d in defs]}")
     missing = [d["name"] for d in defs if d.get("required") and d["name"] not in options]
-    if missing:
+    if missing and focused is None:
         raise CommandInputError(f"/{cmd.name} {subcommand or ''}: required option(s) {missing} missing")
     tree: list[dict] = leaf
     for name, kind in reversed(nest):

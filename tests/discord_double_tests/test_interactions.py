@@ -135,3 +135,43 @@ def test_interaction_token_expires_after_15_minutes(discord_double: DiscordDoubl
     discord_double.advance_clock(15 * 60 + 1)
     assert bot.call(edit) == (401, 50027)
     assert discord_double.message(ix.original.id).content == "done"
+
+
+def test_autocomplete_permissions_and_nonce_dedup(discord_double: DiscordDouble, run_bot) -> None:
+    w = discord_double.default
+
+    def factory() -> discord.Client:
+        client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.1)
+        tree = app_commands.CommandTree(client)
+
+        async def titles(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            return [app_commands.Choice(name=t, value=t) for t in ("Moonrise", "Moonfall", "Dawn") if current in t]
+
+        @tree.command(name="pick", description="Pick a film", guild=discord.Object(w.guild_id))
+        @app_commands.autocomplete(title=titles)
+        @app_commands.default_permissions(manage_guild=True)
+        async def pick(interaction: discord.Interaction, title: str) -> None:
+            await interaction.response.send_message(f"picked {title}")
+
+        client.setup_hook = lambda: tree.sync(guild=discord.Object(w.guild_id))
+        return client
+
+    bot = run_bot(factory)
+    ac = discord_double.autocomplete("pick", "title", "Moon", user=w.admin_id, channel_id=w.general_id)
+    ac.wait_response()
+    assert ac.response_type == 8 and [c["value"] for c in ac.choices] == ["Moonrise", "Moonfall"]
+    with pytest.raises(CommandInputError):  # the client hides it from members without MANAGE_GUILD
+        discord_double.invoke_slash("pick", user=w.member_id, channel_id=w.general_id, options={"title": "Dawn"},
+                                    enforce_default_permissions=True)
+    done = discord_double.invoke_slash("pick", user=w.admin_id, channel_id=w.general_id, options={"title": "Dawn"},
+                                       enforce_default_permissions=True)
+    assert done.wait_original().content == "picked Dawn"
+
+    async def send_twice() -> tuple[int, int]:
+        channel = bot.client.get_channel(w.films_id)
+        a = await channel.send("once", nonce=123)
+        b = await channel.send("once", nonce=123)
+        return a.id, b.id
+
+    first, second = bot.call(send_twice)
+    assert first == second and len(discord_double.messages(w.films_id)) == 1

@@ -3,6 +3,7 @@ interaction callback window and double acknowledgement."""
 from __future__ import annotations
 
 import asyncio
+import io
 
 import discord
 from discord import app_commands
@@ -56,7 +57,6 @@ def test_channel_permissions_are_enforced(discord_double: DiscordDouble, run_bot
             return exc.status, exc.code
         return 200
 
-    import io
     assert bot.call(attempt(w.films_id, content="hi")) == (403, 50013)
     assert bot.call(attempt(w.general_id, file=discord.File(io.BytesIO(b"x"), "x.txt"))) == (403, 50013)
     assert bot.call(attempt(w.general_id, content="text is fine")) == 200
@@ -99,6 +99,16 @@ def test_history_dm_and_edits(discord_double: DiscordDouble, run_bot) -> None:
     mid = bot.call(edit_twice)
     edits = discord_double.message(mid).edits
     assert [e.content for e in edits] == ["50%", "100%"] and edits[0].at <= edits[1].at
+
+    async def swap_attachments() -> None:
+        msg = await bot.client.get_channel(w.general_id).fetch_message(mid)
+        msg = await msg.edit(attachments=[discord.File(io.BytesIO(b"frame1"), "preview.png")])
+        msg = await msg.edit(attachments=[*msg.attachments, discord.File(io.BytesIO(b"frame2"), "later.png")])
+        assert [a.filename for a in msg.attachments] == ["preview.png", "later.png"]
+        await msg.edit(attachments=[a for a in msg.attachments if a.filename == "later.png"])
+
+    bot.call(swap_attachments)
+    assert [(a.filename, a.data) for a in discord_double.message(mid).attachments] == [("later.png", b"frame2")]
     assert discord_double.messages(w.general_id)[0].id == ids[0]
 
 
@@ -165,3 +175,35 @@ def test_select_menu_deferred_update_then_edit(discord_double: DiscordDouble, ru
     ix = discord_double.choose(mid, "pick:take", w.admin_id, ["2"])
     discord_double.wait_for(lambda: discord_double.message(mid).content == "picked 2")
     assert ix.response_type == 6 and discord_double.message(mid).components == []
+
+
+def test_components_v2_layout_view_button(discord_double: DiscordDouble, run_bot) -> None:
+    w = discord_double.default
+
+    class Row(discord.ui.ActionRow):
+        @discord.ui.button(label="Vote", custom_id="card:vote")
+        async def vote(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+            await interaction.response.send_message("counted", ephemeral=True)
+
+    class Card(discord.ui.LayoutView):
+        box = discord.ui.Container(discord.ui.TextDisplay("**Take 1**"))
+        row = Row()
+
+    bot = run_bot(plain_client)
+
+    async def post() -> int:
+        return (await bot.client.get_channel(w.general_id).send(view=Card())).id
+
+    mid = bot.call(post)
+    assert discord_double.message(mid).flags & (1 << 15)
+    reply = discord_double.click_button(mid, "card:vote", w.member_id).wait_original()
+    assert reply.content == "counted" and reply.ephemeral
+
+    async def mixed() -> int:
+        try:
+            await bot.client.get_channel(w.general_id).send("text", view=Card())
+        except discord.HTTPException as exc:
+            return exc.code
+        return 0
+
+    assert bot.call(mixed) == 50035  # Discord refuses content alongside components v2
