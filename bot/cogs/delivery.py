@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 KINDS = ("write", "film", "train")
 FILE_MARGIN_BYTES = 512 * 1024  # room for the poster and script beside the mp4
-EXTRA_TAKE_VOTE_S = 120  # a late take gets at least this long to be voted on
+EXTRA_TAKE_VOTE_S = 120
+MAX_TRIES = 5  # delivery attempts before giving up on a job  # a late take gets at least this long to be voted on
 
 
 def pending(db) -> list[dict]:
@@ -42,6 +43,7 @@ class Delivery(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
         self._busy: set[int] = set()
+        self._tries: dict[int, int] = {}
         self._checked_history: set[int] = set()
         self._startup: set[int] | None = None  # jobs already finished-unposted when this process started
 
@@ -54,7 +56,11 @@ class Delivery(commands.Cog):
 
     @tasks.loop(seconds=POLL_SECONDS)
     async def loop(self) -> None:
-        jobs = await self.bot.db(pending)
+        try:
+            jobs = await self.bot.db(pending)
+        except Exception:
+            log.exception("delivery: cannot read finished jobs")
+            return
         if self._startup is None:
             self._startup = {j["id"] for j in jobs}
         progress = self.bot.get_cog("Progress")
@@ -66,20 +72,31 @@ class Delivery(commands.Cog):
             self._busy.add(job["id"])
             try:
                 await self.deliver(job)
-            except discord.HTTPException as e:  # retried next tick
-                log.warning("job %s: delivery failed (%s); will retry", job["id"], e)
+            except Exception as e:  # retried next tick, a few times
+                await self._failed_delivery(job, e)
             finally:
                 self._busy.discard(job["id"])
+
+    async def _failed_delivery(self, job: dict, error: Exception) -> None:
+        """Log; after MAX_TRIES give up on this job (so it is not retried forever) and say so if possible."""
+        from storage.jobs import mark_posted
+
+        n = self._tries[job["id"]] = self._tries.get(job["id"], 0) + 1
+        log.warning("job %s: delivery failed (%s: %s), try %d", job["id"], type(error).__name__, error, n)
+        if n < MAX_TRIES:
+            return
+        await self.bot.db(mark_posted, job["id"], None)
+        channel = await self.bot.channel(job["channel_id"])
+        if channel is not None:
+            try:
+                await channel.send(f"⚠️ Job #{job['id']} finished but I could not post its result; "
+                                   "`/job info` has the details.")
+            except discord.HTTPException:
+                pass
 
     @loop.before_loop
     async def _wait_ready(self) -> None:
         await self.bot.wait_until_ready()
-
-    @loop.error
-    async def _loop_error(self, error: BaseException) -> None:
-        log.exception("delivery loop failed", exc_info=error)
-        if not self.loop.is_running():
-            self.loop.restart()
 
     async def deliver(self, job: dict) -> None:
         from storage.jobs import mark_posted

@@ -62,10 +62,11 @@ def snapshot(db) -> dict:
 class ProgressCog(commands.Cog, name="Progress"):
     def __init__(self, bot) -> None:
         self.bot = bot
-        self.throttle = EditThrottle(getattr(bot.settings, "progress_edit_seconds", 5.0))
+        self.throttle = EditThrottle(bot.settings.progress_edit_seconds)
         self._shown: dict[int, str] = {}  # job id -> text last shown
         self._preview: dict[int, str] = {}  # job id -> preview path last attached
         self._final: set[int] = set()  # jobs whose finished state is on screen
+        self._cannot_post: set[int] = set()  # jobs whose channel refuses our messages
         self.clock = time.monotonic
 
     async def cog_load(self) -> None:
@@ -80,21 +81,22 @@ class ProgressCog(commands.Cog, name="Progress"):
 
     @tasks.loop(seconds=POLL_SECONDS)
     async def loop(self) -> None:
-        snap = await self.bot.db(snapshot)
-        for job in snap["new"]:
-            await self._post(job, snap)
-        for job in snap["tracked"]:
-            await self._update(job, snap)
+        try:
+            snap = await self.bot.db(snapshot)
+        except Exception:  # e.g. the database is locked for a long time: try again next tick
+            log.exception("progress: cannot read jobs")
+            return
+        work = [(self._post, j) for j in snap["new"] if j["id"] not in self._cannot_post]
+        work += [(self._update, j) for j in snap["tracked"]]
+        for step, job in work:
+            try:
+                await step(job, snap)
+            except Exception:  # one bad job must not stop the others (or the loop)
+                log.exception("progress: job %s", job["id"])
 
     @loop.before_loop
     async def _wait_ready(self) -> None:
         await self.bot.wait_until_ready()
-
-    @loop.error
-    async def _loop_error(self, error: BaseException) -> None:  # keep going after a bad tick
-        log.exception("progress loop failed", exc_info=error)
-        if not self.loop.is_running():
-            self.loop.restart()
 
     def _text(self, job: dict, snap: dict) -> str:
         title = snap["titles"].get(job.get("brief_id"))
@@ -107,7 +109,12 @@ class ProgressCog(commands.Cog, name="Progress"):
         from storage.jobs import set_progress_message
 
         text = self._text(job, snap)
-        msg = await channel.send(text, view=job_view(job["id"]))
+        try:
+            msg = await channel.send(text, view=job_view(job["id"]))
+        except discord.Forbidden:  # no right to post there: the job still runs, its result may still post
+            log.warning("job %s: cannot post a progress message in channel %s", job["id"], job["channel_id"])
+            self._cannot_post.add(job["id"])
+            return
         await self.bot.db(set_progress_message, job["id"], channel.id, msg.id)
         self.throttle.mark(job["id"], self.clock())
         self._shown[job["id"]] = text
@@ -136,7 +143,13 @@ class ProgressCog(commands.Cog, name="Progress"):
             from storage.jobs import set_progress_message
 
             await self.bot.db(set_progress_message, job_id, channel.id, msg.id)
-        except discord.HTTPException as e:
+        except discord.Forbidden:  # cannot edit any more: stop trying, let delivery go ahead
+            log.warning("job %s: no permission to edit its progress message", job_id)
+            self._shown[job_id] = text
+            if finished:
+                self._final.add(job_id)
+            return
+        except discord.HTTPException as e:  # transient: the next tick tries again
             log.warning("job %s: progress edit failed: %s", job_id, e)
             return
         self.throttle.mark(job_id, now)

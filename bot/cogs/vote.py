@@ -210,18 +210,20 @@ class Vote(commands.Cog):
     async def deadlines(self) -> None:
         from storage.briefs import briefs_voting_due
 
-        for brief in await self.bot.db(briefs_voting_due, time.time()):
-            await self.close(brief["id"], reason="time is up")
+        try:
+            due = await self.bot.db(briefs_voting_due, time.time())
+        except Exception:
+            log.exception("votes: cannot read deadlines")
+            return
+        for brief in due:
+            try:
+                await self.close(brief["id"], reason="time is up")
+            except Exception:  # the vote is closed in storage first; only the announcement can be lost
+                log.exception("votes: closing brief %s", brief["id"])
 
     @deadlines.before_loop
     async def _wait_ready(self) -> None:
         await self.bot.wait_until_ready()
-
-    @deadlines.error
-    async def _loop_error(self, error: BaseException) -> None:
-        log.exception("vote deadline loop failed", exc_info=error)
-        if not self.deadlines.is_running():
-            self.deadlines.restart()
 
     async def close(self, brief_id: int, reason: str) -> dict | None:
         """Close the vote (once), announce the winner in the brief's channel; None if it was not open."""
