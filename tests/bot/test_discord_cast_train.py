@@ -49,6 +49,17 @@ def test_cast_add_yourself_with_reasons_for_rejected_files(make_stack, discord_d
     assert list_members(st.db, w.guild_id) == []
 
 
+def test_cast_add_with_a_video_keeps_a_frame_with_the_face(make_stack, discord_double, face_jpg, shared_data):
+    d, w = discord_double, discord_double.default
+    st = make_stack()
+    clip = (shared_data / "footage" / "pd_wh_weekly_address_obama_working_families.mp4").read_bytes()
+    h = d.invoke_slash("cast", subcommand="add", user=w.other_member_id, channel_id=w.general_id,
+                       options={"photo": ("me.jpg", face_jpg), "video": ("me.mp4", clip)})
+    assert "You're in the cast with 2 photo(s)" in h.wait_original().content
+    photos = get_member(st.db, w.guild_id, w.other_member_id)["photos"]
+    assert photos[1].endswith(".jpg") and Image.open(photos[1]).size[0] > 64  # a still from the video
+
+
 def test_cast_others_only_by_admins_and_only_after_they_confirm(make_stack, discord_double, face_jpg):
     d, w = discord_double, discord_double.default
     st = make_stack()
