@@ -193,9 +193,9 @@ def run_film(ctx: JobContext) -> dict:
     payload = ctx.job["payload"]
     brief_id = _brief_id(ctx, payload)
     with _failing_brief(ctx, brief_id):
-        take = takestore.get_take(ctx.db, payload["take_id"])
+        take = takestore.get_take(ctx.db, payload.get("take_id"))
         if take is None:
-            raise EngineError(f"take {payload['take_id']} no longer exists")
+            raise EngineError(f"take {payload.get('take_id')} no longer exists")
         brief = _load_brief(ctx, payload)
         if brief_id is not None:
             briefstore.set_brief_status(ctx.db, brief_id, "producing")

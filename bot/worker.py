@@ -10,6 +10,7 @@ import errno
 import logging
 import os
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -158,6 +159,11 @@ class Worker:
             reason = _os_reason(e, self.settings)
             log.warning("job %s failed: %s", job_id, reason)
             jobstore.fail(db, job_id, reason, worker_id=self.worker_id)
+        except sqlite3.OperationalError as e:
+            reason = (f"the disk holding BENJAMIN_HOME={self.settings.home} is full; free some space and try again"
+                      if "full" in str(e) else f"database error: {e}")
+            log.warning("job %s failed: %s", job_id, reason)
+            _best_effort(jobstore.fail, db, job_id, reason, worker_id=self.worker_id)
         except Exception as e:  # a bug: keep the worker alive, tell the user something short
             log.exception("job %s crashed", job_id)
             jobstore.fail(db, job_id, f"internal error ({type(e).__name__}: {e})", worker_id=self.worker_id)
@@ -167,6 +173,14 @@ class Worker:
         finally:
             beat.done.set()
             beat.join(timeout=5)
+
+
+def _best_effort(fn, *args, **kwargs) -> None:
+    """Record an outcome if the database lets us; if not, the lease expires and the job is retried."""
+    try:
+        fn(*args, **kwargs)
+    except Exception:
+        log.exception("could not record the outcome; the job will be retried after its lease")
 
 
 def _os_reason(e: OSError, settings: Settings) -> str:

@@ -189,7 +189,7 @@ def _slug(title: str) -> str:
 def wait_for_job(settings: Settings, db, job_id: int, show: bool = True, lease_s: float = 60) -> dict:
     """Start a worker thread, follow job ``job_id`` until it ends, return its final row."""
     from bot.worker import Worker
-    from storage.jobs import FINISHED, cancel, get_job
+    from storage.jobs import FINISHED, cancel, get_job, queue
 
     worker = Worker(settings, lease_s=lease_s, poll_s=POLL_S)
     thread, stop = worker.start_thread()
@@ -197,6 +197,8 @@ def wait_for_job(settings: Settings, db, job_id: int, show: bool = True, lease_s
     try:
         while True:
             row = get_job(db, job_id)
+            if row["status"] == "queued":
+                row["ahead"] = sum(1 for j in queue(db) if j["id"] < job_id or j["status"] == "running")
             if bar:
                 bar.update(row)
             if row["status"] in FINISHED:
@@ -228,6 +230,8 @@ class _Bar:
 
     def update(self, row: dict) -> None:
         stage = row["stage"] or ("waiting" if row["status"] == "queued" else "starting")
+        if row["status"] == "queued" and row.get("ahead"):
+            row = {**row, "message": f"{row['ahead']} job(s) ahead in the queue"}
         pct = int(round(100 * (row["fraction"] or 0.0)))
         eta = f" (about {row['eta_s']:.0f}s left)" if row.get("eta_s") else ""
         message = (row["message"] or "")[:60] + eta

@@ -61,3 +61,12 @@ def test_a_full_disk_is_reported_plainly(tmp_path):
 
     Worker(settings, handlers={"film": handler}).run_once()
     assert "disk" in jobs.get_job(db, job)["error"] and "full" in jobs.get_job(db, job)["error"]
+    job = jobs.enqueue(db, "film", {})
+
+    def sqlite_full(ctx):
+        import sqlite3
+
+        raise sqlite3.OperationalError("database or disk is full")
+
+    Worker(settings, handlers={"film": sqlite_full}).run_once()
+    assert "is full" in jobs.get_job(db, job)["error"] and "internal" not in jobs.get_job(db, job)["error"]
