@@ -30,13 +30,29 @@ def _emoji(raw: str) -> str:
 
 def add_routes(app: web.Application, core: Core) -> None:
     r = web.RouteTableDef()
-    w = core.world
-    P = API_PREFIX
+    for group in (_identity_routes, _guild_routes, _message_routes, _reaction_routes, _command_routes, _cdn_routes):
+        group(r, core)
+    app.add_routes(r)
+
+
+def _bot(core: Core) -> int:
+    return core.world.bot_user_id  # type: ignore[return-value]
+
+
+def _guild_of(core: Core, req: web.Request):
+    g = core.world.guilds.get(int(req.match_info["gid"]))
+    if g is None or _bot(core) not in g.members:
+        raise not_found("Guild", 10004)
+    return g
+
+
+def _identity_routes(r: web.RouteTableDef, core: Core) -> None:
+    """Gateway discovery, users, DMs, typing, the application."""
+    w, P = core.world, API_PREFIX
 
     def bot() -> int:
-        return w.bot_user_id  # type: ignore[return-value]
+        return _bot(core)
 
-    # -------------------------------------------------------------- gateway, users, application
     @r.get(P + "/gateway")
     async def gateway(_: web.Request):
         return _json({"url": core.http_base.replace("http", "ws", 1) + "/"})
@@ -84,12 +100,17 @@ def add_routes(app: web.Application, core: Core) -> None:
             "redirect_uris": [], "tags": [],
         })
 
-    # -------------------------------------------------------------- guilds and channels
+
+
+def _guild_routes(r: web.RouteTableDef, core: Core) -> None:
+    """Guilds, roles, members, channels."""
+    w, P = core.world, API_PREFIX
+
+    def bot() -> int:
+        return _bot(core)
+
     def guild_of(req: web.Request):
-        g = w.guilds.get(int(req.match_info["gid"]))
-        if g is None or bot() not in g.members:
-            raise not_found("Guild", 10004)
-        return g
+        return _guild_of(core, req)
 
     @r.get(P + "/guilds/{gid}")
     async def get_guild(req: web.Request):
@@ -117,7 +138,15 @@ def add_routes(app: web.Application, core: Core) -> None:
         core.require(ch.id, bot(), VIEW_CHANNEL)
         return _json(payloads.channel(ch, w))
 
-    # -------------------------------------------------------------- messages
+
+
+def _message_routes(r: web.RouteTableDef, core: Core) -> None:
+    """Create, read, history, edit, delete messages."""
+    w, P = core.world, API_PREFIX
+
+    def bot() -> int:
+        return _bot(core)
+
     @r.post(P + "/channels/{cid}/messages")
     async def post_message(req: web.Request):
         ch = core.channel(req.match_info["cid"])
@@ -177,7 +206,15 @@ def add_routes(app: web.Application, core: Core) -> None:
         await core.emit_delete(msg)
         return web.Response(status=204)
 
-    # -------------------------------------------------------------- reactions
+
+
+def _reaction_routes(r: web.RouteTableDef, core: Core) -> None:
+    """Add, remove, list and clear reactions."""
+    w, P = core.world, API_PREFIX
+
+    def bot() -> int:
+        return _bot(core)
+
     R = P + "/channels/{cid}/messages/{mid}/reactions"
 
     @r.put(R + "/{emoji}/@me")
@@ -223,7 +260,18 @@ def add_routes(app: web.Application, core: Core) -> None:
         await core.gateway.dispatch("MESSAGE_REACTION_REMOVE_ALL", d, in_guild=msg.guild_id is not None)
         return web.Response(status=204)
 
-    # -------------------------------------------------------------- application commands
+
+
+def _command_routes(r: web.RouteTableDef, core: Core) -> None:
+    """Bulk-overwrite and list application commands (global and guild)."""
+    w, P = core.world, API_PREFIX
+
+    def bot() -> int:
+        return _bot(core)
+
+    def guild_of(req: web.Request):
+        return _guild_of(core, req)
+
     def check_app(req: web.Request) -> int | None:
         if int(req.match_info["app"]) != w.application_id:
             raise ApiError(403, 50001, "Missing Access")
@@ -261,7 +309,10 @@ def add_routes(app: web.Application, core: Core) -> None:
     async def list_commands(req: web.Request):
         return _json(listed(check_app(req)))
 
-    # -------------------------------------------------------------- CDN (attachments)
+
+
+def _cdn_routes(r: web.RouteTableDef, core: Core) -> None:
+    """The CDN: attachment bytes at the urls given in message payloads."""
     @r.get("/attachments/{cid}/{aid}/{filename}")
     @r.get("/ephemeral-attachments/{cid}/{aid}/{filename}")
     async def cdn(req: web.Request):
@@ -269,8 +320,6 @@ def add_routes(app: web.Application, core: Core) -> None:
         if att is None or att.filename != req.match_info["filename"]:
             return web.Response(status=404, text="Not Found")
         return web.Response(body=att.data, content_type=att.content_type or "application/octet-stream")
-
-    app.add_routes(r)
 
 
 def validate_command(d: dict, where: str) -> None:
