@@ -87,8 +87,14 @@ def _payload(args: argparse.Namespace, settings: Settings, brief) -> dict:
         raise CliError("--max-mb must be above 0")
     if args.model is not None and not args.model.exists():
         raise CliError(f"writer checkpoint {args.model} does not exist")
-    if args.footage is not None and not args.footage.is_dir():
-        raise CliError(f"footage folder {args.footage} does not exist")
+    if args.footage is not None and not args.demo:
+        from bot.jobs_runner import footage_clips
+        from engine.errors import FootageError
+
+        try:
+            footage_clips(str(args.footage))
+        except FootageError as e:
+            raise CliError(str(e)) from None
     cast = None if not args.cast or args.demo else [n for n in args.cast]
     return {"brief": brief.to_dict(), "takes": args.takes, "take": args.take, "seed": args.seed,
             "temperature": args.temperature, "top_k": args.top_k,

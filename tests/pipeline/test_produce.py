@@ -71,3 +71,14 @@ def test_impossible_size_limit_is_a_clear_error(tmp_path, fountain_text):
         produce(_plan(fountain_text(2), max_mb=0.01), tmp_path / "job")
     assert not (tmp_path / "job" / "render" / "done.json").exists()
     assert (tmp_path / "job" / "voice" / "done.json").exists()  # finished work is kept
+
+
+def test_footage_is_cut_in_and_credited(tmp_path, fountain_text, shared_data):
+    clips = tuple(sorted((shared_data / "footage").glob("pd_wh_*.mp4")))[:2]
+    film = produce(_plan(fountain_text(3), footage=clips), tmp_path / "job")
+    timeline = json.loads((tmp_path / "job" / "render" / "timeline.json").read_text())
+    used = [v["path"] for v in timeline["visuals"] if v.get("path")]
+    assert used[:2] == [str(c) for c in clips]  # the first spoken lines play over the clips, in order
+    assert [c.name for c in clips] == timeline["visuals"][-1]["footage"]
+    info = probe(film.path)
+    assert info["has_audio"] and abs(info["duration"] - timeline["duration"]) < 0.25
