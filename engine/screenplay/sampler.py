@@ -25,10 +25,12 @@ class SampleStats:
     chosen: int = 0  # characters the model chose (forced ones not counted)
 
 
-def filtered_probs(logits: torch.Tensor, temperature: float, top_k: int | None) -> torch.Tensor:
+def filtered_probs(logits: torch.Tensor, temperature: float, top_k: int | None,
+                   ban_first: bool = True) -> torch.Tensor:
     """(B, V) logits -> probabilities after temperature and top-k; symbol 0 (unknown) is never drawn."""
     logits = logits.float() / max(temperature, 1e-4)
-    logits[:, 0] = -math.inf
+    if ban_first:
+        logits[:, 0] = -math.inf
     if top_k and top_k < logits.size(-1):
         kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
         logits = logits.masked_fill(logits < kth, -math.inf)

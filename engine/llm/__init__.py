@@ -1,0 +1,1 @@
+"""Optional language-model backends for the writer (transformers)."""
