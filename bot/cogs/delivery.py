@@ -8,6 +8,7 @@ post twice.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -134,8 +135,6 @@ class Delivery(commands.Cog):
     async def _post_take(self, channel, brief_row: dict, take: dict, open_vote: bool) -> int:
         from storage.takes import set_take_message
 
-        import asyncio
-
         i = take["index"]
         fountain = Path(take["fountain_path"])
         text = await asyncio.to_thread(_read_text, fountain)
@@ -193,40 +192,49 @@ class Delivery(commands.Cog):
 
         film = await self.bot.db(film_for_job, job["id"]) or {}
         result = job.get("result") or {}
-        path = Path(film.get("path") or result.get("film") or "")
         brief_row = await self.bot.db(get_brief, job["brief_id"]) if job.get("brief_id") else None
         take = await self.bot.db(get_take, job["payload"].get("take_id")) if job["payload"].get("take_id") else None
-        title = (brief_row or {}).get("brief", {}).get("title") or result.get("title") or "Untitled"
+        title = (brief_row or {}).get("brief", {}).get("title") or "Untitled"
         name = f"{slug(title)}-job{job['id']}.mp4"
-        if job["id"] in (self._startup or set()):
+        if job["id"] in (self._startup or set()):  # finished while we were away: maybe posted, not recorded
             found = await self._find_posted(channel, name)
             if found:
                 log.info("job %s: film was already posted (message %s)", job["id"], found)
                 return found
+        path = Path(film.get("path") or result.get("film") or "")
         limit = int(self.bot.upload_limit_mb(job.get("guild_id")) * 2**20)
-        size = path.stat().st_size if path.is_file() else 0
         text = _film_text(job, title, take, film, result)
-        msg = None
-        if path.is_file() and size <= limit:
-            files = [discord.File(path, filename=name)]
-            for extra, fname in ((film.get("poster"), f"{slug(title)}-poster"), ((take or {}).get("fountain_path"),
-                                                                                  f"{slug(title)}-script")):
-                if extra and Path(extra).is_file() and Path(extra).stat().st_size + size < limit:
-                    files.append(discord.File(extra, filename=fname + Path(extra).suffix))
-            try:
-                msg = await channel.send(text, files=files)
-            except discord.HTTPException as e:
-                if e.status != 413:
-                    raise
+        msg = await self._upload_film(channel, text, path, name, limit,
+                                      extras=((film.get("poster"), f"{slug(title)}-poster"),
+                                              ((take or {}).get("fountain_path"), f"{slug(title)}-script")))
         if msg is None:
-            why = (f"The film is {format_mb(size)}, over this server's upload limit of {format_mb(limit)}."
-                   if path.is_file() else "The film file is missing on the bot's machine.")
+            size = path.stat().st_size if path.is_file() else 0
+            why = ("The film file is missing on the bot's machine." if not path.is_file() else
+                   f"The film is {format_mb(size)}, over this server's upload limit of {format_mb(limit)}."
+                   if size > limit else f"Discord refused the {format_mb(size)} upload as too large.")
             msg = await channel.send(f"{text}\n⚠️ {why} It is kept on the bot's machine as job #{job['id']}; "
                                      "press the button for a smaller render that fits.",
                                      view=smaller_view(job["id"]))
         if brief_row:
             await self.bot.db(set_brief_status, brief_row["id"], "done")
         return msg.id
+
+    async def _upload_film(self, channel, text: str, path: Path, name: str, limit: int, extras):
+        """Post the mp4 (+ poster and script while they fit); None when it is too big for the guild."""
+        if not path.is_file() or path.stat().st_size > limit:
+            return None
+        size = path.stat().st_size
+        files = [discord.File(path, filename=name)]
+        for extra, stem in extras:
+            if extra and Path(extra).is_file() and size + Path(extra).stat().st_size < limit:
+                size += Path(extra).stat().st_size
+                files.append(discord.File(extra, filename=stem + Path(extra).suffix))
+        try:
+            return await channel.send(text, files=files)
+        except discord.HTTPException as e:
+            if e.status == 413:  # Payload Too Large: the guild's real limit is lower than we thought
+                return None
+            raise
 
     async def _find_posted(self, channel, filename: str) -> int | None:
         """A film upload by this bot already in the channel (recent history), after a restart."""

@@ -83,7 +83,7 @@ def test_a_film_too_big_for_the_guild_gets_a_clear_message_and_a_smaller_render(
     brief_id, ballot, _ = _voting(d, st, w.member_id)
     d.click_button(ballot.id, f"benjamin:vote:close:{brief_id}", w.member_id)
     note = wait_msgs(d, w.films_id, lambda m: "smaller render" in m.content, what="too-big notice")[0]
-    assert "over this server's upload limit" in note.content and not note.attachments
+    assert "Discord refused the 0.3 MB upload as too large" in note.content and not note.attachments
     first = st.rows("select id, payload from jobs where kind='film'")[0]
     button = [c["custom_id"] for row in note.components for c in row["components"]][0]
     assert button == f"benjamin:film:smaller:{first['id']}"
@@ -109,3 +109,14 @@ def test_reactions_made_while_the_bot_was_down_are_counted(make_stack, discord_d
     st.start_bot()
     d.wait_for(lambda: user_vote(st.db, brief_id, w.other_member_id), what="offline vote counted")
     d.wait_for(lambda: user_vote(st.db, brief_id, w.admin_id) is None, what="offline withdrawal counted")
+
+
+def test_a_film_over_the_guild_limit_is_not_uploaded(make_stack, discord_double, fake_jobs):
+    d, w = discord_double, discord_double.default
+    fake_jobs.film_bytes = 10 * 2**20 + 1  # the guild (no boosts) allows 10 MiB
+    st = make_stack()
+    brief_id, ballot, _ = _voting(d, st, w.member_id)
+    d.click_button(ballot.id, f"benjamin:vote:close:{brief_id}", w.member_id)
+    note = wait_msgs(d, w.films_id, lambda m: "smaller render" in m.content, what="too-big notice")[0]
+    assert "over this server's upload limit of 10.0 MB" in note.content
+    assert _films(d, w.films_id) == []  # no upload was attempted
