@@ -106,8 +106,7 @@ def _callback_routes(r: web.RouteTableDef, core: Core) -> None:
         ix = w.interactions.get(int(req.match_info["iid"]))
         if ix is None or ix.token != req.match_info["token"]:
             raise ApiError(404, 10062, "Unknown interaction")
-        started = ix.dispatched_at if ix.dispatched_at is not None else ix.created_at
-        if w.clock.now() - started > core.config.interaction_callback_window:
+        if w.clock.now() - ix.created_at > core.config.interaction_callback_window:  # as on Discord
             raise ApiError(404, 10062, "Unknown interaction")
         if ix.callbacks:
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")

@@ -83,10 +83,14 @@ class BotThread:
                 raise TimeoutError("bot was not ready in time")
 
     def call(self, fn: Callable[[], Awaitable[T]] | Awaitable[T], timeout: float = 30.0) -> T:
-        """Run a coroutine (or a zero-argument coroutine function) on the bot's loop."""
+        """Run a coroutine, or a zero-argument function returning one, on the bot's loop. A function
+        is called on that loop, so it may touch loop objects (asyncio.Event.set, client caches)."""
         assert self.loop is not None
-        coro = fn() if callable(fn) else fn
-        fut: concurrent.futures.Future = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
+
+        async def runner() -> T:
+            return await (fn() if callable(fn) else fn)  # type: ignore[misc]
+
+        fut: concurrent.futures.Future = asyncio.run_coroutine_threadsafe(runner(), self.loop)
         return fut.result(timeout)
 
     def stop(self, timeout: float = 15.0) -> None:

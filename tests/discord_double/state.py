@@ -216,7 +216,7 @@ class Interaction:
     followup_ids: list[int] = field(default_factory=list)
     modal: dict | None = None  # data of a type 9 (MODAL) response
     source_message_id: int | None = None  # for components: the message whose button was clicked
-    dispatched_at: float | None = None  # when the gateway actually sent it (3 s window starts here)
+    dispatched_at: float | None = None  # when the gateway wrote it to the bot's socket (None: not yet)
 
     @property
     def response_type(self) -> int | None:

@@ -147,7 +147,7 @@ def test_late_or_double_callbacks_are_refused(discord_double: DiscordDouble, run
     discord_double.invoke_slash("slowpoke", user=w.member_id, channel_id=w.general_id)
     discord_double.wait_for(lambda: "event" in gate)
     discord_double.advance_clock(3.5)  # Discord allows 3 s for the first callback
-    bot.call(lambda: asyncio.sleep(0, gate["event"].set()))
+    bot.call(lambda: asyncio.sleep(0, gate["event"].set()))  # called on the bot's loop
     discord_double.wait_for(lambda: outcome)
     assert outcome == [10062] and discord_double.messages(w.general_id) == []
 
