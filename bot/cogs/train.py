@@ -48,11 +48,16 @@ def _check_text(path: Path) -> str | None:
 
 
 def queue_train(db, corpus: list[str], preset: str, steps: int | None, *, guild_id: int, channel_id: int,
-                user_id: int) -> int | str:
+                user_id: int, cap: int = 0) -> int | str:
+    """Queue a training job (one per guild at a time, within the user's cap); a string is a refusal."""
+    from bot.cogs._common import cap_message
     from storage.db import immediate
-    from storage.jobs import enqueue
+    from storage.jobs import enqueue, user_active_count
 
     with immediate(db):
+        active = user_active_count(db, user_id)
+        if cap and active >= cap:
+            return cap_message(active, cap)
         busy = list(db.query("SELECT id FROM jobs WHERE kind = 'train' AND guild_id = ? AND status IN "
                              "('queued', 'running')", [guild_id]))
         if busy:
@@ -112,7 +117,8 @@ class Train(commands.Cog):
                            ephemeral=False)
                 return
         out = await self.bot.db(queue_train, paths, preset, steps, guild_id=interaction.guild_id,
-                                channel_id=interaction.channel_id, user_id=interaction.user.id)
+                                channel_id=interaction.channel_id, user_id=interaction.user.id,
+                                cap=self.bot.settings.max_queued_per_user)
         if isinstance(out, str):
             await tell(interaction, out, ephemeral=False)
             return

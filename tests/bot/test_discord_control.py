@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from storage.briefs import get_brief
-from tests.bot.test_discord_flow import bot_msgs, start_film, wait_msgs
+from tests.bot.test_discord_flow import start_film, wait_msgs
 from tests.bot.test_discord_more import _voting
 
 ROOT = Path(__file__).resolve().parents[2]
