@@ -5,7 +5,8 @@ from .actions import InteractionHandle
 from .core import DoubleConfig
 from .mentions import Pings
 from .runner import BotThread
-from .server import DefaultWorld, DiscordDouble
+from .building import DefaultWorld
+from .server import DiscordDouble
 from .slash import CommandInputError
 from .state import Attachment, Edit, Interaction, Message
 

@@ -27,7 +27,7 @@ def user(u: User) -> dict[str, Any]:
 
 
 def role(r: Role) -> dict[str, Any]:
-    return {
+    out = {
         "id": str(r.id),
         "name": r.name,
         "permissions": str(r.permissions),
@@ -41,6 +41,9 @@ def role(r: Role) -> dict[str, Any]:
         "unicode_emoji": None,
         "flags": 0,
     }
+    if r.managed_by is not None:
+        out.update(managed=True, tags={"bot_id": str(r.managed_by)})
+    return out
 
 
 def member(world: World, m: Member, *, with_user: bool = True, channel_id: int | None = None) -> dict[str, Any]:

@@ -8,40 +8,24 @@ import copy
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
 
 from aiohttp import web
 
 from . import interactions_rest, rest
 from .actions import UserActions
+from .building import DefaultWorld, WorldBuilding
 from .core import Core, DoubleConfig
 from .gateway import Gateway, GatewayStats
 from .http_util import RateLimitRule, make_middleware
 from .mentions import Pings, compute_pings
-from .state import (ADMINISTRATOR, DEFAULT_EVERYONE, MANAGE_GUILD, AppCommand, Channel, Clock, Guild,
-                    Interaction, Member, Message, Overwrite, RequestRecord, Role, User, World)
+from .state import AppCommand, Clock, Interaction, Message, RequestRecord, User, World
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class DefaultWorld:
-    """Ids of the standard test server made by DiscordDouble.setup_default_world()."""
-
-    guild_id: int
-    general_id: int  # #general
-    films_id: int  # #films
-    owner_id: int  # the server owner
-    admin_id: int  # has the Admin role (ADMINISTRATOR + MANAGE_GUILD)
-    member_id: int  # a normal member (only @everyone)
-    other_member_id: int  # a second normal member, for votes
-    admin_role_id: int
-    bot_id: int
-
-
-class DiscordDouble(UserActions):
+class DiscordDouble(WorldBuilding, UserActions):
     def __init__(self, config: DoubleConfig | None = None) -> None:
         self.config = config or DoubleConfig()
         self.clock = Clock()
@@ -185,81 +169,6 @@ class DiscordDouble(UserActions):
         finally:
             (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
              discord.asset.Asset.BASE) = saved
-
-    # ------------------------------------------------------------------ building the world
-    def create_user(self, username: str, *, bot: bool = False, global_name: str | None = None) -> int:
-        def make() -> int:
-            uid = self._world.ids.next()
-            self._world.users[uid] = User(uid, username, bot=bot, global_name=global_name)
-            return uid
-        return self._call(make)
-
-    def create_guild(self, name: str, owner_id: int, *, everyone_permissions: int = DEFAULT_EVERYONE,
-                     add_bot: bool = True) -> int:
-        def make() -> int:
-            w = self._world
-            gid = w.ids.next()
-            g = Guild(gid, name, owner_id)
-            g.roles[gid] = Role(gid, "@everyone", everyone_permissions, 0, mentionable=True)
-            w.guilds[gid] = g
-            g.members[owner_id] = Member(owner_id, joined_at=w.clock.now())
-            if add_bot:
-                g.members[self.bot_id] = Member(self.bot_id, joined_at=w.clock.now())
-            return gid
-        return self._call(make)
-
-    def create_role(self, guild_id: int, name: str, permissions: int = 0, *, mentionable: bool = False) -> int:
-        def make() -> int:
-            g = self._world.guilds[guild_id]
-            rid = self._world.ids.next()
-            g.roles[rid] = Role(rid, name, permissions, len(g.roles), mentionable)
-            return rid
-        return self._call(make)
-
-    def add_member(self, guild_id: int, user_id: int, roles: tuple[int, ...] | list[int] = (),
-                   nick: str | None = None) -> None:
-        def make() -> None:
-            g = self._world.guilds[guild_id]
-            g.members[user_id] = Member(user_id, list(roles), nick, self._world.clock.now())
-        self._call(make)
-
-    def create_channel(self, guild_id: int | None, name: str, *, topic: str | None = None) -> int:
-        def make() -> int:
-            w = self._world
-            cid = w.ids.next()
-            w.channels[cid] = Channel(cid, guild_id, name, position=len(w.channels), topic=topic)
-            if guild_id is not None:
-                w.guilds[guild_id].channel_ids.append(cid)
-            return cid
-        return self._call(make)
-
-    def set_channel_permissions(self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0,
-                                member: bool = False) -> None:
-        """A permission overwrite for a role (default) or a member on one channel."""
-        def make() -> None:
-            ch = self._world.channels[channel_id]
-            ch.overwrites = [o for o in ch.overwrites if o.id != target_id]
-            ch.overwrites.append(Overwrite(target_id, 1 if member else 0, allow, deny))
-        self._call(make)
-
-    def set_upload_limit(self, guild_id: int, nbytes: int) -> None:
-        self._call(lambda: setattr(self._world.guilds[guild_id], "upload_limit", nbytes))
-
-    def setup_default_world(self) -> DefaultWorld:
-        """One server with #general and #films; an owner, an admin, two members and the bot."""
-        owner = self.create_user("owner", global_name="Server Owner")
-        admin = self.create_user("ada_admin", global_name="Ada")
-        member = self.create_user("mo_member", global_name="Mo")
-        other = self.create_user("olu_member", global_name="Olu")
-        gid = self.create_guild(self.config.guild_name, owner)
-        admin_role = self.create_role(gid, "Admin", ADMINISTRATOR | MANAGE_GUILD)
-        self.add_member(gid, admin, [admin_role])
-        self.add_member(gid, member)
-        self.add_member(gid, other)
-        general = self.create_channel(gid, "general")
-        films = self.create_channel(gid, "films")
-        self.default = DefaultWorld(gid, general, films, owner, admin, member, other, admin_role, self.bot_id)
-        return self.default
 
     # ------------------------------------------------------------------ inspection (snapshots)
     def messages(self, channel_id: int, *, include_deleted: bool = False, include_ephemeral: bool = True

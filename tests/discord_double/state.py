@@ -29,6 +29,11 @@ MENTION_EVERYONE = 1 << 17
 USE_EXTERNAL_EMOJIS = 1 << 18
 USE_APPLICATION_COMMANDS = 1 << 31
 ALL_PERMISSIONS = (1 << 51) - 1
+# What the bot's invite grants it in the default world (its managed role): no MANAGE_MESSAGES.
+BOT_INVITE_PERMISSIONS = (
+    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | ADD_REACTIONS | READ_MESSAGE_HISTORY
+    | USE_EXTERNAL_EMOJIS | USE_APPLICATION_COMMANDS
+)
 # What @everyone gets in a new server (Discord's default, roughly).
 DEFAULT_EVERYONE = (
     CREATE_INSTANT_INVITE | ADD_REACTIONS | VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
@@ -88,6 +93,7 @@ class Role:
     position: int = 0
     mentionable: bool = False
     color: int = 0
+    managed_by: int | None = None  # a bot's own role: the bot's user id
 
 
 @dataclass

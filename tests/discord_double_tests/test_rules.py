@@ -207,3 +207,49 @@ def test_components_v2_layout_view_button(discord_double: DiscordDouble, run_bot
         return 0
 
     assert bot.call(mixed) == 50035  # Discord refuses content alongside components v2
+
+
+def test_reaction_events_and_removing_someone_elses_reaction(discord_double: DiscordDouble, run_bot) -> None:
+    w = discord_double.default
+    events: list = []
+
+    def factory() -> discord.Client:
+        client = plain_client()
+
+        @client.event
+        async def on_raw_reaction_add(payload: discord.RawReactionActionEvent) -> None:
+            events.append(("add", payload.user_id, str(payload.emoji), payload.member is not None))
+
+        @client.event
+        async def on_raw_reaction_remove(payload: discord.RawReactionActionEvent) -> None:
+            events.append(("remove", payload.user_id, str(payload.emoji), payload.member is not None))
+
+        return client
+
+    bot = run_bot(factory)
+    mid = discord_double.user_sends_message(w.general_id, w.member_id, "vote here")
+    discord_double.user_reacts(w.general_id, mid, w.member_id, "1\N{COMBINING ENCLOSING KEYCAP}")
+    discord_double.wait_for(lambda: events)
+
+    async def remove() -> int:
+        msg = bot.client.get_channel(w.general_id).get_partial_message(mid)
+        try:
+            await msg.remove_reaction("1\N{COMBINING ENCLOSING KEYCAP}", discord.Object(w.member_id))
+        except discord.Forbidden as exc:
+            return exc.code
+        return 0
+
+    assert bot.call(remove) == 50013  # the bot's role has no MANAGE_MESSAGES
+    assert bot.call(lambda: _bot_role_is_managed(bot.client, w))
+    discord_double.set_role_permissions(w.guild_id, w.bot_role_id,
+                                        discord.Permissions(manage_messages=True, view_channel=True).value)
+    assert bot.call(remove) == 0
+    discord_double.wait_for(lambda: len(events) == 2)
+    assert events == [("add", w.member_id, "1\N{COMBINING ENCLOSING KEYCAP}", True),
+                      ("remove", w.member_id, "1\N{COMBINING ENCLOSING KEYCAP}", False)]
+    assert discord_double.message(mid).reactions == {}
+
+
+async def _bot_role_is_managed(client: discord.Client, w) -> bool:
+    me = client.get_guild(w.guild_id).me
+    return [r.id for r in me.roles if r.is_bot_managed()] == [w.bot_role_id]
