@@ -1,14 +1,18 @@
 """Helpers shared by the cogs (not an extension)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from typing import Awaitable, TypeVar
 
 import discord
 
 from bot.client import is_admin
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+ACK_WITHIN_S = 2.0  # Discord wants the first answer to an interaction within 3 s
 
 WRITER_KEY = "writer_model"  # guild setting: the guild's writer checkpoint ("shipped" or absent = default)
 
@@ -35,3 +39,15 @@ def slug(text: str, limit: int = 40) -> str:
 def cap_message(active: int, cap: int) -> str:
     return (f"You already have {active} job(s) queued or running; the limit is {cap}. "
             "Wait for one to finish or `/cancel` it.")
+
+
+async def in_time(interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = False) -> T:
+    """Await ``work``; if it takes longer than ACK_WITHIN_S, defer the interaction first so it does not expire.
+
+    Answer afterwards with :func:`tell`, which follows up when the interaction was deferred.
+    """
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN_S)
+    if not done and not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    return await task

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.brief_parse import HOW_TO, describe_missing, parse_brief
-from bot.cogs._common import WRITER_KEY, cap_message, tell
+from bot.cogs._common import WRITER_KEY, cap_message, in_time, tell
 from bot.text import brief_summary, safe
 from engine.brief import Brief
 from engine.errors import BriefError
@@ -75,15 +75,15 @@ class Film(commands.Cog):
         except BriefError as e:
             await tell(interaction, f"I can't use that brief: {safe(e)}")
             return
-        started = await self._start(brief, n, guild_id=interaction.guild_id, channel_id=interaction.channel_id,
-                                    user_id=interaction.user.id, source="slash")
+        started = await in_time(interaction, self._start(brief, n, guild_id=interaction.guild_id,
+                                                         channel_id=interaction.channel_id,
+                                                         user_id=interaction.user.id, source="slash"))
         if isinstance(started, str):
             await tell(interaction, started)
             return
         brief_id, job_id = started
-        await interaction.response.send_message(
-            f"🎬 Brief #{brief_id}\n{brief_summary(brief, n)}\nWriting {n} take(s): job #{job_id}. "
-            "I'll post them here to vote on.", allowed_mentions=discord.AllowedMentions.none())
+        await tell(interaction, f"🎬 Brief #{brief_id}\n{brief_summary(brief, n)}\nWriting {n} take(s): "
+                                f"job #{job_id}. I'll post them here to vote on.", ephemeral=False)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

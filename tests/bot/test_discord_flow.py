@@ -82,3 +82,16 @@ def test_film_to_takes_to_votes_to_posted_mp4(make_stack, discord_double, fake_j
     # the progress message of the film job was edited in place to its final state
     progress = bot_msgs(d, w.films_id, lambda m: m.content.startswith("🎬 **film**"))
     assert len(progress) == 1 and "done" in progress[0].content and progress[0].components == []
+
+
+def test_film_answers_in_time_when_storage_is_slow(make_stack, discord_double):
+    """A busy database must not let the interaction expire: the bot defers, then follows up."""
+    import time as _time
+
+    d, w = discord_double, discord_double.default
+    st = make_stack()
+    st.bot.client._db_executor.submit(_time.sleep, 2.5)  # occupy the bot's storage thread for 2.5 s
+    handle = d.invoke_slash("film", user=w.member_id, channel_id=w.films_id,
+                            options={"title": "Slow", "line": "Wait", "prop": "a clock", "takes": 1})
+    assert handle.wait_response().response_type == 5  # deferred ("thinking"), within the 3 s window
+    assert "Writing 1 take(s)" in handle.wait_original().content
