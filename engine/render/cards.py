@@ -16,6 +16,7 @@ BG = (14, 14, 18)
 FG = (240, 236, 228)
 DIM = (170, 165, 155)
 ACCENT = (224, 180, 90)
+MAX_CARD_CHARS = 600
 
 
 @functools.lru_cache(maxsize=None)
@@ -42,15 +43,19 @@ def wrap(text: str, fnt, max_width: int) -> list[str]:
     lines: list[str] = []
     cur = ""
     for word in text.split():
-        while fnt.getlength(word) > max_width and len(word) > 1:  # one huge word: hard split
-            cut = len(word)
-            while cut > 1 and fnt.getlength(word[:cut]) > max_width:
-                cut -= 1
+        while len(word) > 1 and fnt.getlength(word) > max_width:  # one huge word: hard split
+            lo, hi = 1, len(word)  # longest prefix that fits, by bisection
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if fnt.getlength(word[:mid]) <= max_width:
+                    lo = mid
+                else:
+                    hi = mid - 1
             if cur:
                 lines.append(cur)
                 cur = ""
-            lines.append(word[:cut])
-            word = word[cut:]
+            lines.append(word[:lo])
+            word = word[lo:]
         trial = f"{cur} {word}".strip()
         if fnt.getlength(trial) <= max_width:
             cur = trial
@@ -65,6 +70,8 @@ def wrap(text: str, fnt, max_width: int) -> list[str]:
 def fit_text(text: str, max_width: int, max_height: int, size: int, bold: bool = False,
              min_size: int = 10, spacing: float = 1.25) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """The largest font (<= size) whose wrapped lines fit the box; cut with an ellipsis if even the smallest fails."""
+    if len(text) > MAX_CARD_CHARS:  # nobody reads more on one card; keeps wrapping cheap
+        text = text[:MAX_CARD_CHARS].rstrip() + "…"
     while True:
         fnt = font(size, bold)
         lines = wrap(text, fnt, max_width)

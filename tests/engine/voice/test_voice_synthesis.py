@@ -116,3 +116,16 @@ def test_unspeakable_line_is_a_short_beat():
     audio, sr = synthesize("...", PRESETS["neural"])
     assert 0.3 < audio.size / sr < 1.0
     assert not audio.any()
+
+
+def test_espeak_with_missing_data_is_an_error_not_an_exit(tmp_path, monkeypatch):
+    """libespeak-ng exit()s without its data; the backend checks first and raises instead."""
+    import espeakng_loader
+
+    from engine.voice.backends.espeak import EspeakBackend
+
+    monkeypatch.setattr(espeakng_loader, "__file__", str(tmp_path / "__init__.py"))
+    backend = EspeakBackend()
+    assert backend.available() is False
+    with pytest.raises(VoiceError, match="data is missing"):
+        backend.synthesize("Hello.", PRESETS["espeak-male"], NORMAL)
