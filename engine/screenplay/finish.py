@@ -38,10 +38,18 @@ def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
             heading = heading[:60].rsplit(" ", 1)[0]
         if elements or heading:
             scenes.append(Scene(heading.rstrip(" ,;:-"), elements))
+    scenes = [s for s in scenes if _worth_keeping(s, brief)]
     if scenes and not scenes[0].heading:
         scenes[0].heading = "INT. SOMEWHERE - NIGHT"
     sp = Screenplay(sp.title, dict(sp.title_page), [s for s in scenes if s.elements])
     return cap_cast(sp, max_cast)
+
+
+def _worth_keeping(scene: Scene, brief: Brief) -> bool:
+    """A scene of one stray action line ("They go.") adds a heading and nothing else."""
+    if any(isinstance(el, Dialogue) for el in scene.elements) or len(scene.elements) > 1:
+        return True
+    return any(is_required(el, brief) for el in scene.elements)
 
 
 def _ending(text: str, keep_all: bool = False) -> str:

@@ -40,6 +40,7 @@ class WeaveConfig:
     action_chars: int = 110  # same for action paragraphs
     action_hard: int = 200
     heading_chars: int = 60  # a scene heading ends at the first space past this many
+    patience: int = 10  # body lines a speech may wait for a second speaker to appear
     overrun: float = 2.5  # give up waiting for the model past this multiple of the target (then force)
 
 
@@ -157,6 +158,8 @@ class Weaver:
         self.lines += max(1, screenplay_lines(parse_fountain(block)))
 
     def _at_boundary(self) -> str | None:
+        if self.pending and self._waiting(self.pending[0]):
+            return None
         if self.pending and (self.lines >= self.pending[0].at or self.overdue):
             text = self._constraint_text(self.pending.pop(0))
             self._append(text)
@@ -164,6 +167,12 @@ class Weaver:
         if not self.pending and self.lines >= self.target:
             self.done = True
         return None
+
+    def _waiting(self, item: Pending) -> bool:
+        """Hold a speech back a little while only the last speaker could say it (they would talk twice)."""
+        if item.kind == "prop" or self.overdue or self.lines >= item.at + self.config.patience:
+            return False
+        return not any(name != self.last_speaker for name in self.speakers)
 
     def _shape(self, block: str, piece: str) -> str | None:
         """Keep a block screenplay-shaped; return a forced block end where needed."""

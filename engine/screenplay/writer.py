@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "writer"
 SHIPPED = "benjamin-small.pt"
 MAX_TAKES = 12
-PRIMES = ("INT. ", "EXT. ", "INT. ", "EXT. NIGHT. ")
+PRIMES = ("INT. ", "EXT. ")
 
 
 @dataclass(frozen=True)
