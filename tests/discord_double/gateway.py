@@ -66,6 +66,7 @@ class Session:
     log: list[Event] = field(default_factory=list)
     conn: Connection | None = None
     valid: bool = True
+    replaying: bool = False  # RESUME in progress: new events wait their turn, keeping seq order
 
 
 @dataclass
@@ -127,15 +128,21 @@ class Gateway:
                 conn.session.conn = None
         return ws
 
-    async def _send(self, conn: Connection, payload: dict) -> None:
+    async def _send(self, conn: Connection, payload: dict) -> bool:
+        """Write one payload; False when the socket is closing or gone (the event stays queued)."""
         text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
         if conn.ws.closed:
-            return
-        if conn.zlib is not None:
-            data = conn.zlib.compress(text.encode()) + conn.zlib.flush(zlib.Z_SYNC_FLUSH)
-            await conn.ws.send_bytes(data)
-        else:
-            await conn.ws.send_str(text)
+            return False
+        try:
+            if conn.zlib is not None:
+                await conn.ws.send_bytes(conn.zlib.compress(text.encode()) + conn.zlib.flush(zlib.Z_SYNC_FLUSH))
+            else:
+                await conn.ws.send_str(text)
+        except (ConnectionError, RuntimeError):  # closing transport: the client will RESUME
+            if conn.session is not None and conn.session.conn is conn:
+                conn.session.conn = None
+            return False
+        return True
 
     async def _on_payload(self, conn: Connection, p: dict) -> None:
         op, d = p.get("op"), p.get("d")
@@ -205,8 +212,14 @@ class Gateway:
         if old is not None and old is not conn:
             await old.ws.close(code=4000)
         last = int(d.get("seq") or 0)
-        for ev in [e for e in session.log if e.seq > last]:
-            await self._write_event(session, ev)
+        i = next((k for k, e in enumerate(session.log) if e.seq > last), len(session.log))
+        session.replaying = True
+        try:
+            while i < len(session.log):  # events dispatched meanwhile are appended and sent in order
+                await self._write_event(session, session.log[i])
+                i += 1
+        finally:
+            session.replaying = False
         await self.dispatch("RESUMED", {"_trace": ['["discord-double",{}]']})
 
     async def _members_chunk(self, conn: Connection, d: dict) -> None:
@@ -239,7 +252,7 @@ class Gateway:
         session.seq += 1
         ev = Event(session.seq, t, d, on_sent)
         session.log.append(ev)
-        if session.conn is not None:
+        if session.conn is not None and not session.replaying:
             await self._write_event(session, ev)
         return True
 
@@ -247,7 +260,8 @@ class Gateway:
         conn = session.conn
         if conn is None or conn.ws.closed:
             return
-        await self._send(conn, {"op": DISPATCH, "t": ev.t, "s": ev.seq, "d": ev.d})
+        if not await self._send(conn, {"op": DISPATCH, "t": ev.t, "s": ev.seq, "d": ev.d}):
+            return
         self.stats.sent.append((ev.t, ev.seq))
         if ev.on_sent is not None:
             ev.on_sent()

@@ -109,6 +109,8 @@ class DiscordDouble(WorldBuilding, UserActions):
     def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run fn (sync or async) on the double's loop and return its result."""
         assert self._loop is not None, "DiscordDouble is not started"
+        if self._thread is threading.current_thread():
+            raise RuntimeError("DiscordDouble's sync API cannot be called from its own loop")
 
         async def wrapper() -> Any:
             out = fn(*args, **kwargs)
@@ -216,6 +218,14 @@ class DiscordDouble(WorldBuilding, UserActions):
     def pings_everyone(self, message: Message | int) -> bool:
         """Would this message notify @everyone or @here?"""
         return self.pings(message).everyone
+
+    def wait_for_bot_messages(self, channel_id: int, predicate: Callable[[Message], bool] = lambda m: True,
+                              n: int = 1, timeout: float = 30.0) -> list[Message]:
+        """Wait until the bot has posted at least n messages matching predicate in the channel."""
+        def check() -> list[Message] | None:
+            found = [m for m in self.bot_messages(channel_id) if predicate(m)]
+            return found if len(found) >= n else None
+        return self.wait_for(check, timeout, what=f"{n} bot message(s) in channel {channel_id}")
 
     def wait_for(self, predicate: Callable[[], T], timeout: float = 30.0, interval: float = 0.02,
                  what: str = "condition") -> T:

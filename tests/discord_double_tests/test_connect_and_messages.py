@@ -72,8 +72,7 @@ def test_reply_file_and_reaction_are_recorded(discord_double: DiscordDouble, run
     assert seen[0].mentions[0].id == w.admin_id and seen[0].author.id == w.member_id
 
     asked = discord_double.user_sends_message(w.general_id, w.member_id, "file please")
-    reply = discord_double.wait_for(lambda: [m for m in discord_double.bot_messages(w.general_id)
-                                             if m.attachments])[0]
+    [reply] = discord_double.wait_for_bot_messages(w.general_id, lambda m: bool(m.attachments))
     assert reply.content == "here" and reply.message_reference["message_id"] == str(asked)
     assert [(a.filename, a.data) for a in reply.attachments] == [("take1.fountain", b"\x00take one\xff")]
     # discord.py's default reply pings the replied user (no allowed_mentions sent)

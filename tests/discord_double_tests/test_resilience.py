@@ -33,12 +33,13 @@ def test_events_sent_while_disconnected_are_replayed_once_on_resume(discord_doub
     discord_double.wait_for(lambda: seen == ["before"])
 
     with discord_double.gateway_down():
-        discord_double.user_sends_message(w.general_id, w.member_id, "during")
+        discord_double.user_sends_message(w.general_id, w.member_id, "during 1")
+        discord_double.user_sends_message(w.general_id, w.admin_id, "during 2")
         assert not discord_double.connected
     discord_double.wait_for(lambda: resumed, what="on_resumed")
     discord_double.user_sends_message(w.general_id, w.member_id, "after")
     discord_double.wait_for(lambda: "after" in seen)
-    assert seen == ["before", "during", "after"]
+    assert seen == ["before", "during 1", "during 2", "after"]
     stats = discord_double.gateway_stats()
     assert (stats.identifies, stats.resumes) == (1, 1)
     assert stats.urls[-1].startswith("/resume?")  # the client used resume_gateway_url
