@@ -17,11 +17,14 @@ log = logging.getLogger(__name__)
 FADE_S = 0.5  # fade from black at the start, to black at the end
 
 
-def load_photo(path: Path) -> np.ndarray:
-    """An RGB array of a photo (EXIF rotation applied); raises OSError/ValueError when unreadable."""
+def load_photo(path: Path, min_side: int | None = None) -> np.ndarray:
+    """An RGB array of a photo (EXIF rotation applied); raises OSError/ValueError when unreadable.
+    ``min_side``: let JPEG decode at a reduced scale that still keeps at least this many pixels a side."""
     from PIL import Image, ImageOps
 
     with Image.open(path) as im:
+        if min_side:
+            im.draft("RGB", (min_side, min_side))  # JPEG DCT scaling: much faster for big photos
         im = ImageOps.exif_transpose(im)
         im.load()
         return np.asarray(im.convert("RGB"))
@@ -33,7 +36,7 @@ def check_media(timeline: Timeline) -> dict[int, str]:
     for i, v in enumerate(timeline.visuals):
         try:
             if isinstance(v, Portrait):
-                photo = load_photo(v.photo)
+                photo = load_photo(v.photo, min_side=64)
                 if min(photo.shape[:2]) < 16:
                     raise ValueError("image is too small")
             elif isinstance(v, FootageShot):
@@ -100,7 +103,7 @@ class FrameSource:
         v = self.tl.visuals[i]
         w, h = self.w, self.h
         if i in self.fallback and isinstance(v, (Portrait, FootageShot)):
-            name = getattr(v, "character", "") or "…"
+            name = getattr(v, "character", "") or getattr(v, "speaker", "") or "…"
             return self._cached(("fb", i), lambda: cards.character_card(w, h, name, card_color(name), None))
         if isinstance(v, TitleCard):
             return self._cached(("v", i), lambda: cards.title_card(w, h, v.title, v.byline))
@@ -133,7 +136,9 @@ class FrameSource:
         import cv2
 
         zmax = max(v.zoom)
-        base = self._cached(("base", i), lambda: _portrait_base(load_photo(v.photo), self.w, self.h, zmax))
+        need = int(max(self.w, self.h) * zmax)
+        base = self._cached(("base", str(v.photo), zmax),  # per photo: reused by every line of that speaker
+                            lambda: _portrait_base(load_photo(v.photo, need), self.w, self.h, zmax))
         tag = self._cached(("tag", i), lambda: cards.name_tag(self.w, self.h, v.character, v.parenthetical))
         p = min(1.0, max(0.0, (t - v.start) / max(v.duration, 1e-6)))
         p = p * p * (3 - 2 * p)  # ease in/out
@@ -156,6 +161,9 @@ class FrameSource:
         clip = self._clips[key]
         src = min(v.src_start + (t - v.start), v.src_end, clip.duration - 1.0 / max(1.0, clip.fps or 24))
         img = cover(np.asarray(clip.get_frame(max(0.0, src)))[..., :3], self.w, self.h)
+        if v.speaker:
+            tag = self._cached(("tag", i), lambda: cards.name_tag(self.w, self.h, v.speaker, None))
+            img = cards.blend(img, tag, max(6, self.h // 40), max(6, self.h // 40))
         return img
 
 

@@ -89,6 +89,7 @@ class FootageShot:
     duration: float = 0.0
     line: int | None = None
     source: str = ""  # credit text, e.g. "White House weekly address (public domain)"
+    speaker: str = ""  # set by the builder: who speaks over this shot (shown as a name tag)
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,8 @@ def _line_visual(line: VoicedLine, start: float, duration: float, faces: dict[st
                  shot: FootageShot | None, c: TimelineConfig):
     if shot is not None:
         src_end = _r(min(shot.src_end, shot.src_start + duration))
-        return replace(shot, start=start, duration=duration, src_end=src_end, line=line.index)
+        return replace(shot, start=start, duration=duration, src_end=src_end, line=line.index,
+                       speaker=line.character)
     photo = faces.get(line.character)
     if photo is not None:
         # alternate drift direction per line so consecutive portraits do not move the same way

@@ -70,7 +70,7 @@ def test_faces_give_portraits_and_footage_takes_its_line():
     shots = [v for v in tl.visuals if isinstance(v, (Portrait, FootageShot, CharacterCard))]
     assert shots == [
         Portrait(7.0, 2.35, "MARA", face, (1.0, 1.12), (0.03, -0.02), None),
-        FootageShot(Path("/f/clip.mp4"), 1.0, 2.85, 9.35, 1.85, 1, "Weekly address (public domain)"),
+        FootageShot(Path("/f/clip.mp4"), 1.0, 2.85, 9.35, 1.85, 1, "Weekly address (public domain)", "TOMAS"),
         Portrait(13.2, 1.6, "MARA", face, (1.0, 1.12), (0.03, -0.02), None),  # line 2: even, same drift
     ]
     credits = tl.visuals[-1]
