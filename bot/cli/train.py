@@ -42,7 +42,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("--lr must be between 0 and 1")
     config = TrainConfig.preset_defaults(args.preset, steps=args.steps, batch=args.batch, seq_len=args.seq_len,
                                          lr=args.lr, seed=args.seed, device=settings.device,
-                                         half_weights=args.half or None)
+                                         half_weights=args.half or None,
+                                         cache_dir=settings.home / "cache" / "corpus")
     out = args.out or settings.ensure_home() / "writer" / "writer.pt"
     corpus = args.corpus or default_corpus()
     result = train(list(corpus), config, out, resume=args.resume, on_progress=_bar(config.steps))

@@ -20,7 +20,7 @@ from engine.errors import BriefError, ModelError
 from engine.progress import EtaClock, Progress, ProgressFn, null_progress
 from engine.screenplay.document import Action, Dialogue, Scene, Screenplay
 from engine.screenplay.finish import minimum_lines, missing, pages_needed, score, tidy, trim
-from engine.screenplay.fountain import parse_fountain, to_fountain
+from engine.screenplay.fountain import escape, parse_fountain, to_fountain
 from engine.screenplay.pages import LINES_PER_PAGE
 from engine.screenplay.weave import WeaveConfig, Weaver, target_lines
 
@@ -106,7 +106,10 @@ def prime_text(brief: Brief, seed: int) -> str:
     """The text each take starts from: the brief's prime, else the start of a scene heading."""
     if brief.prime:
         text = brief.prime.strip("\n")
-        return text + "\n\n" if parse_fountain(text).scenes else f"INT. {text.upper()}\n\n"
+        first = parse_fountain(text).scenes
+        if first and first[0].heading:  # Fountain: use it as written, the model starts the next element
+            return text + "\n\n"
+        return escape(" ".join(text.split()))  # prose: the model carries on from it
     return random.Random(seed).choice(PRIMES)
 
 
@@ -154,7 +157,7 @@ def finish_take(index: int, text: str, brief: Brief, seed: int, lines: int, mean
     sp = tidy(parse_fountain(text), max_cast, brief)
     sp.title = brief.title
     sp.title_page = {"Title": brief.title, "Credit": "Written by", "Author": "Benjamin",
-                     "Notes": "Written by an AI (a character-level LSTM) from a challenge brief."}
+                     "Notes": "Written by Benjamin, an AI (a character-level LSTM), from a challenge brief."}
     sp = trim(sp, brief, lines)
     _ensure(sp, brief)
     fountain = to_fountain(sp)
@@ -184,7 +187,7 @@ def _ensure(sp: Screenplay, brief: Brief) -> None:
     for prop in brief.props:
         if not any(isinstance(el, Action) and prop in el.text for el in elements()):
             body.insert(max(1, len(body) // 2), Action(f"{who.title()} picks up {prop}."))
-    if brief.science and brief.science.casefold() not in to_fountain(sp).casefold():
+    if brief.science and any(p.startswith("science") for p in missing(sp, brief)):
         body.insert(max(1, len(body) // 2), Dialogue(who, f"Tell me about {brief.science}."))
 
 

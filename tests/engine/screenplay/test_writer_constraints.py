@@ -95,3 +95,21 @@ def test_bad_checkpoints_get_clear_errors(tmp_path):
     for path, match in [(tmp_path / "absent.pt", "no writer checkpoint"), (corrupt, "not a readable checkpoint")]:
         with pytest.raises(ModelError, match=match):
             write_takes(Brief("T", lines=("Hi.",)), WriteOptions(model=path))
+
+
+def test_science_and_props_with_markup_are_woven_once(tiny_model):
+    brief = Brief("Markup", lines=("Hello there.",), props=("a *star*",), science="**dark** matter")
+    for take in write_takes(brief, WriteOptions(takes=6, seed=3, model=tiny_model, device="cpu")):
+        texts = [el.text for s in take.screenplay.scenes for el in s.elements]
+        assert sum("**dark** matter" in t for t in texts) == 1, take.fountain
+        assert "\\*\\*dark\\*\\* matter" in take.fountain  # escaped in the file, so other tools read it verbatim
+
+
+def test_prime_text_starts_the_take(tiny_model):
+    prose = Brief("Prime", lines=("Hello there.",), prime="The ship drifts past a dying star.")
+    take = write_takes(prose, WriteOptions(takes=1, seed=1, model=tiny_model, device="cpu"))[0]
+    first = take.screenplay.scenes[0].elements[0]
+    assert isinstance(first, Action) and first.text.startswith("The ship drifts past a dying star.")
+    heading = Brief("Prime", lines=("Hello there.",), prime="EXT. MARS - DAY")
+    take = write_takes(heading, WriteOptions(takes=1, seed=1, model=tiny_model, device="cpu"))[0]
+    assert take.screenplay.scenes[0].heading == "EXT. MARS - DAY"
