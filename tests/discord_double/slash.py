@@ -86,6 +86,8 @@ def _option(world: World, d: dict, options: dict, guild_id: int | None, channel_
         value = float(raw)
     elif kind == BOOLEAN:
         value = bool(raw)
+    elif kind == USER and _id(raw) not in world.users:
+        raise CommandInputError(f"option {name}: no user {raw}")
     elif kind in (USER, MENTIONABLE) and (isinstance(raw, User) or _id(raw) in world.users):
         uid = _id(raw)
         value = str(uid)
