@@ -100,11 +100,15 @@ def _canvas(w: int, h: int, color=BG) -> tuple[Image.Image, ImageDraw.ImageDraw]
     return img, ImageDraw.Draw(img)
 
 
-def title_card(w: int, h: int, title: str, byline: str) -> np.ndarray:
+def title_card(w: int, h: int, title: str, byline: str, background: np.ndarray | None = None) -> np.ndarray:
+    """Title and byline; over a darkened ``background`` frame when given (the poster)."""
     img, d = _canvas(w, h)
+    if background is not None:
+        img = Image.fromarray((background.astype(np.float32) * 0.35).astype(np.uint8))
+        d = ImageDraw.Draw(img)
     fnt, lines = fit_text(title, int(w * 0.84), int(h * 0.45), size=max(16, h // 9), bold=True)
     block = len(lines) * int(fnt.size * 1.25)
-    y = _draw_block(d, lines, fnt, w // 2, (h - block) // 2 - h // 12, FG)
+    y = _draw_block(d, lines, fnt, w // 2, (h - block) // 2 - h // 12, FG, stroke=0 if background is None else 2)
     d.line([(w * 0.38, y + h * 0.03), (w * 0.62, y + h * 0.03)], fill=ACCENT, width=max(1, h // 240))
     _draw_block(d, [byline], font(max(10, h // 24)), w // 2, int(y + h * 0.07), DIM)
     return np.asarray(img)

@@ -99,7 +99,12 @@ class FrameSource:
             img = cards.blend(img if img.flags.writeable else img.copy(), overlay, 0, y)
         return img
 
-    def _visual_frame(self, i: int, t: float) -> np.ndarray:
+    def visual_frame_at(self, t: float) -> np.ndarray:
+        """The picture at t without subtitles or fades (for posters)."""
+        i = self.visual_index(t)
+        return np.zeros((self.h, self.w, 3), np.uint8) if i is None else self._visual_frame(i, t, tags=False)
+
+    def _visual_frame(self, i: int, t: float, tags: bool = True) -> np.ndarray:
         v = self.tl.visuals[i]
         w, h = self.w, self.h
         if i in self.fallback and isinstance(v, (Portrait, FootageShot)):
@@ -116,9 +121,9 @@ class FrameSource:
         if isinstance(v, Credits):
             return self._credits(i, v, t)
         if isinstance(v, Portrait):
-            return self._portrait(i, v, t)
+            return self._portrait(i, v, t, tags)
         if isinstance(v, FootageShot):
-            return self._footage(i, v, t)
+            return self._footage(i, v, t, tags)
         raise TypeError(f"unknown visual {type(v).__name__}")
 
     def _credits(self, i: int, v: Credits, t: float) -> np.ndarray:
@@ -132,7 +137,7 @@ class FrameSource:
         y = int(round(p * extra))
         return sheet[y:y + self.h]
 
-    def _portrait(self, i: int, v: Portrait, t: float) -> np.ndarray:
+    def _portrait(self, i: int, v: Portrait, t: float, tags: bool = True) -> np.ndarray:
         import cv2
 
         zmax = max(v.zoom)
@@ -150,9 +155,9 @@ class FrameSource:
         dy = float(np.clip(v.pan[1] * self.h * (p - 0.5), -slack_y, slack_y))
         m = np.float32([[k, 0, self.w / 2 - k * bw / 2 + dx], [0, k, self.h / 2 - k * bh / 2 + dy]])
         img = cv2.warpAffine(base, m, (self.w, self.h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-        return cards.blend(img, tag, max(6, self.h // 40), max(6, self.h // 40))
+        return cards.blend(img, tag, max(6, self.h // 40), max(6, self.h // 40)) if tags else img
 
-    def _footage(self, i: int, v: FootageShot, t: float) -> np.ndarray:
+    def _footage(self, i: int, v: FootageShot, t: float, tags: bool = True) -> np.ndarray:
         key = str(v.path)
         if key not in self._clips:
             from moviepy import VideoFileClip
@@ -161,7 +166,7 @@ class FrameSource:
         clip = self._clips[key]
         src = min(v.src_start + (t - v.start), v.src_end, clip.duration - 1.0 / max(1.0, clip.fps or 24))
         img = cover(np.asarray(clip.get_frame(max(0.0, src)))[..., :3], self.w, self.h)
-        if v.speaker:
+        if v.speaker and tags:
             tag = self._cached(("tag", i), lambda: cards.name_tag(self.w, self.h, v.speaker, None))
             img = cards.blend(img, tag, max(6, self.h // 40), max(6, self.h // 40))
         return img

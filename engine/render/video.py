@@ -21,7 +21,7 @@ from engine.errors import RenderError
 from engine.progress import EtaClock, Progress, ProgressFn, null_progress
 from engine.render import ffmpeg as ff
 from engine.render.frames import FrameSource, check_media
-from engine.render.timeline import TitleCard, Timeline
+from engine.render.timeline import FootageShot, Portrait, TitleCard, Timeline
 from engine.voice.audio import read_wav, resample, write_wav
 
 log = logging.getLogger(__name__)
@@ -154,10 +154,16 @@ def _fit(first: Path, work: Path, duration: float, max_mb: float, budget: ff.Bud
 
 
 def _poster_frame(tl: Timeline, source: FrameSource) -> np.ndarray:
-    for v in tl.visuals:
-        if isinstance(v, TitleCard):
-            return source.frame(v.start + v.duration / 2)
-    return source.frame(tl.duration / 2)
+    """The title over the first face (or footage) shot, darkened; the plain title card without one."""
+    from engine.render.cards import title_card
+
+    title = next((v for v in tl.visuals if isinstance(v, TitleCard)), None)
+    shot = next((v for i, v in enumerate(tl.visuals)
+                 if isinstance(v, (Portrait, FootageShot)) and i not in source.fallback), None)
+    background = source.visual_frame_at(shot.start + shot.duration / 2) if shot else None
+    if title is None:
+        return source.frame(tl.duration / 2)
+    return title_card(tl.width, tl.height, title.title, title.byline, background)
 
 
 def contact_sheet(tl: Timeline, source: FrameSource, config: RenderConfig = RenderConfig()) -> np.ndarray:

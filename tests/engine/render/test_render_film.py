@@ -11,6 +11,7 @@ from PIL import Image
 
 from engine.errors import Cancelled, RenderError
 from engine.render import Portrait, RenderConfig, build_timeline, probe, render_film
+from engine.render.cards import title_card
 from engine.render.ffmpeg import ffmpeg_exe
 from engine.screenplay.document import Action, Dialogue, Scene, Screenplay
 from engine.voice import voice_screenplay
@@ -91,6 +92,8 @@ def test_poster_contact_sheet_and_progress(rendered):
     _, result, events = rendered
     poster = Image.open(result.poster)
     assert poster.size == SIZE
+    plain = title_card(*SIZE, "Tide", "Written by Benjamin")
+    assert np.abs(np.asarray(poster.convert("RGB")).astype(int) - plain).mean() > 5  # title over the cast's face
     assert Image.open(result.contact_sheet).size[0] > SIZE[0]
     fractions = [e.fraction for e in events]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
@@ -129,6 +132,8 @@ def test_cancelled_render_leaves_no_partial_file(tmp_path):
     with pytest.raises(Cancelled):
         render_film(tl, tmp_path / "out" / "film.mp4", on_progress=cancel_half_way)
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["film.poster.png"]
+    poster = np.asarray(Image.open(tmp_path / "out" / "film.poster.png").convert("RGB"))
+    assert np.array_equal(poster, title_card(*SIZE, "Tide", "Written by Benjamin"))  # no faces: the title card
 
 
 def test_overshooting_first_pass_is_reencoded_under_the_limit(tmp_path):
