@@ -90,9 +90,15 @@ def test_bad_briefs_get_clear_errors(brief, options, match, tiny_model):
 
 
 def test_bad_checkpoints_get_clear_errors(tmp_path):
+    from engine.screenplay.checkpoint import Checkpoint, save_checkpoint
+    from engine.screenplay.model import CharLSTM, ModelConfig
+
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"\x80\x02 not a checkpoint")
-    for path, match in [(tmp_path / "absent.pt", "no writer checkpoint"), (corrupt, "not a readable checkpoint")]:
+    digits = save_checkpoint(Checkpoint(CharLSTM(ModelConfig(vocab_size=5, hidden=8, layers=1)), "\x00\n 12"),
+                             tmp_path / "digits.pt")
+    for path, match in [(tmp_path / "absent.pt", "no writer checkpoint"), (corrupt, "not a readable checkpoint"),
+                        (digits, "not trained on screenplays")]:
         with pytest.raises(ModelError, match=match):
             write_takes(Brief("T", lines=("Hi.",)), WriteOptions(model=path))
 
