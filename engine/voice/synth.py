@@ -139,8 +139,8 @@ def _voice_line(index: int, scene: int, character: str, text: str, parenthetical
         used = _read_used(wav, spec)
         log.debug("cached: %s", wav.name)
     else:
-        for stale in out_dir.glob(f"{index:03d}_*.wav"):
-            stale.unlink(missing_ok=True)
+        for stale in (*out_dir.glob(f"{index:03d}_*.wav"), *out_dir.glob(f"{index:03d}_*.json")):
+            stale.unlink(missing_ok=True)  # an older take of this line (text or voice changed)
         try:
             audio, sr, used = _synthesize(text, spec, parenthetical, config)
         except EngineError:
