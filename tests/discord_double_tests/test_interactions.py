@@ -45,6 +45,14 @@ def film_bot(guild_id: int) -> discord.Client:
     async def cast_add(interaction: discord.Interaction, who: discord.Member, role: str) -> None:
         await interaction.response.send_message(f"{who.display_name} plays {role}", ephemeral=True)
 
+    voice = app_commands.Group(name="voice", description="Voices", parent=cast)
+
+    @voice.command(name="set", description="Pick a voice")
+    @app_commands.choices(voice=[app_commands.Choice(name="Low", value="low"),
+                                 app_commands.Choice(name="High", value="high")])
+    async def voice_set(interaction: discord.Interaction, who: discord.Member, voice: str, speed: float = 1.0) -> None:
+        await interaction.response.send_message(f"{who.id} speaks {voice} at {speed}")
+
     tree.add_command(cast)
 
     @tree.command(name="rename", description="Rename", guild=guild)
@@ -63,6 +71,8 @@ def test_slash_command_defer_followups_and_button(discord_double: DiscordDouble,
     w = discord_double.default
     run_bot(lambda: film_bot(w.guild_id))
     assert set(discord_double.commands(w.guild_id)) == {"film", "cast", "rename"}
+    cast = discord_double.commands(w.guild_id)["cast"]
+    assert [(o["name"], o["type"]) for o in cast["options"]] == [("add", 1), ("voice", 2)]
 
     ix = discord_double.invoke_slash("film", user=w.member_id, channel_id=w.films_id,
                                      options={"title": "Rain", "script": ("s.txt", b"INT. LAB", "text/plain")})
@@ -92,6 +102,15 @@ def test_subcommand_group_member_option_and_ephemeral(discord_double: DiscordDou
                                     options={"who": w.member_id})  # 'role' is required
     with pytest.raises(CommandInputError):
         discord_double.invoke_slash("nope", user=w.admin_id, channel_id=w.general_id)
+
+    nested = discord_double.invoke_slash("cast", subcommand="voice set", user=w.admin_id, channel_id=w.general_id,
+                                         options={"who": w.other_member_id, "voice": "low", "speed": 1.5})
+    assert nested.wait_original().content == f"{w.other_member_id} speaks low at 1.5"
+    with pytest.raises(CommandInputError):  # not one of the choices
+        discord_double.invoke_slash("cast", subcommand="voice set", user=w.admin_id, channel_id=w.general_id,
+                                    options={"who": w.other_member_id, "voice": "shrill"})
+    with pytest.raises(CommandInputError):  # a group needs its subcommand
+        discord_double.invoke_slash("cast", subcommand="voice", user=w.admin_id, channel_id=w.general_id)
 
 
 def test_modal_round_trip(discord_double: DiscordDouble, run_bot) -> None:
