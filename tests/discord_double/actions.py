@@ -102,6 +102,10 @@ class UserActions:
         attachments: [(filename, bytes[, content_type])]; mentions_bot prefixes '<@bot> '."""
         if mentions_bot:
             content = f"<@{self.bot_id}> {content}".rstrip()
+        if not content and not attachments:
+            raise CommandInputError("the Discord client cannot send an empty message")
+        if len(content) > 4000:
+            raise CommandInputError("the Discord client refuses messages over 4000 characters (2000 without Nitro)")
         uid = _uid(author)
 
         async def act() -> int:
@@ -109,6 +113,8 @@ class UserActions:
             ch = core.channel(channel_id)
             needs = VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if attachments else 0)
             self._check_member(ch.guild_id, uid, ch.id, needs)
+            if reply_to is not None:
+                core.message(ch.id, reply_to)  # must exist in this channel
             msg = core.create_message(ch.id, uid, {"content": content}, {}, validate=False)
             if reply_to is not None:
                 msg.type = 19
