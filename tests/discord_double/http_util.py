@@ -57,15 +57,15 @@ def not_found(kind: str, code: int) -> ApiError:
     return ApiError(404, code, f"Unknown {kind}")
 
 
-MISSING_PERMISSIONS = (403, 50013, "Missing Permissions")
-
-
 @dataclass
 class RateLimitRule:
+    """An injected fault: the next `remaining` matching requests get a 429 (or `fault` when set)."""
+
     pattern: str  # "POST /channels/*/messages", or a path glob for any method
     retry_after: float
     global_: bool
     remaining: int  # how many more matching requests get a 429
+    fault: ApiError | None = None  # answer this error instead of a 429 (fail_next)
 
     def matches(self, method: str, path: str) -> bool:
         method_pat, _, path_pat = self.pattern.partition(" ") if " " in self.pattern else ("*", "", self.pattern)
@@ -106,6 +106,8 @@ def make_middleware(world: World, token: str, rules: list[RateLimitRule], errors
                 for rule in rules:
                     if rule.remaining > 0 and rule.matches(request.method, rel):
                         rule.remaining -= 1
+                        if rule.fault is not None:
+                            raise rule.fault
                         record.status = 429
                         return rate_limited(rule, now)
                 if not any(p.match(rel) for p in _NO_AUTH) and request.headers.get("Authorization") != f"Bot {token}":

@@ -17,7 +17,7 @@ from .actions import UserActions
 from .building import DefaultWorld, WorldBuilding
 from .core import Core, DoubleConfig
 from .gateway import Gateway, GatewayStats
-from .http_util import RateLimitRule, make_middleware
+from .http_util import ApiError, RateLimitRule, make_middleware
 from .mentions import Pings, compute_pings
 from .state import AppCommand, Clock, Interaction, Message, RequestRecord, User, World
 
@@ -285,3 +285,10 @@ class DiscordDouble(WorldBuilding, UserActions):
                         count: int = 1) -> None:
         """The next `count` requests matching e.g. 'POST /channels/*/messages' get a 429."""
         self._call(self._rules.append, RateLimitRule(route_pattern, retry_after, global_, count))
+
+    def fail_next(self, route_pattern: str, status: int = 500, code: int = 0, message: str | None = None,
+                  count: int = 1) -> None:
+        """The next `count` matching requests fail with this status (500/502: discord.py retries them
+        after 1 s; others surface as HTTPException in the bot)."""
+        fault = ApiError(status, code, message or f"{status}: injected by the test")
+        self._call(self._rules.append, RateLimitRule(route_pattern, 0, False, count, fault))

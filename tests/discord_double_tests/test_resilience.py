@@ -82,6 +82,18 @@ def test_a_429_is_retried_and_the_message_arrives_once(discord_double: DiscordDo
     statuses = [r.status for r in discord_double.requests("POST /channels/*/messages")]
     assert statuses == [429, 200]
 
+    async def send(text: str) -> str | int:
+        try:
+            return (await bot.client.get_channel(w.general_id).send(text)).content
+        except discord.Forbidden as exc:
+            return exc.code
+
+    discord_double.fail_next("POST /channels/*/messages", status=502)  # retried by discord.py
+    assert bot.call(send("after a 502")) == "after a 502"
+    discord_double.fail_next("POST /channels/*/messages", status=403, code=50001, message="Missing Access")
+    assert bot.call(send("refused")) == 50001
+    assert [m.content for m in discord_double.messages(w.general_id)] == ["survives a 429", "after a 502"]
+
 
 def test_a_429_on_the_interaction_webhook_is_retried(discord_double: DiscordDouble, run_bot) -> None:
     w = discord_double.default
