@@ -2,7 +2,9 @@
 messages (with attachments served from the double's CDN) and dispatching their gateway events."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import quote
 from typing import Any
 
 from . import payloads
@@ -10,6 +12,11 @@ from .gateway import Gateway
 from .http_util import COMPONENTS_V2, ApiError, Upload, form_error, not_found, validate_message_body
 from .mentions import message_mentions
 from .state import Attachment, Channel, Edit, Message, World
+
+def safe_filename(name: str) -> str:
+    """Discord keeps letters, digits, '.', '-' and '_' in attachment names and turns the rest into '_'."""
+    return re.sub(r"[^\w.\-]", "_", name.strip()) or "unknown"
+
 
 EDITABLE = ("content", "embeds", "components", "allowed_mentions", "flags", "poll")
 
@@ -76,7 +83,8 @@ class Core:
     def store_file(self, channel_id: int, filename: str, data: bytes, content_type: str | None,
                    description: str | None = None, ephemeral: bool = False) -> Attachment:
         aid = self.world.ids.next()
-        url = f"{self.http_base}/attachments/{channel_id}/{aid}/{filename}"
+        filename = safe_filename(filename)
+        url = f"{self.http_base}/attachments/{channel_id}/{aid}/{quote(filename)}"
         att = Attachment(aid, filename, data, content_type, url, description, ephemeral)
         self.files[aid] = att
         return att

@@ -57,6 +57,7 @@ class DiscordDouble(WorldBuilding, UserActions):
                 loop.run_until_complete(self._serve())
             except BaseException as exc:  # surfaced to start()'s caller
                 errors.append(exc)
+                loop.close()
                 ready.set()
                 return
             ready.set()
@@ -72,9 +73,8 @@ class DiscordDouble(WorldBuilding, UserActions):
         return self
 
     async def _serve(self) -> None:
-        app = web.Application(client_max_size=512 * 1024 * 1024,
-                              middlewares=[make_middleware(self._world, self.config.token, self._rules,
-                                                                         self.internal_errors)])
+        middleware = make_middleware(self._world, self.config.token, self._rules, self.internal_errors)
+        app = web.Application(client_max_size=512 * 1024 * 1024, middlewares=[middleware])
         rest.add_routes(app, self._core)
         interactions_rest.add_routes(app, self._core)
         app.router.add_get("/", self._gateway.handle)

@@ -83,9 +83,11 @@ def test_bot_downloads_a_users_attachment_from_the_cdn(discord_double: DiscordDo
     w = discord_double.default
     run_bot(lambda: echo_client([]))
     discord_double.user_sends_message(w.films_id, w.member_id, "read this",
-                                      attachments=[("brief.txt", "Rain — a film".encode(), "text/plain")])
+                                      attachments=[("my brief ü.txt", "Rain — a film".encode(), "text/plain")])
     msg = discord_double.wait_for(lambda: discord_double.bot_messages(w.films_id))[0]
     assert msg.content == "read 15 bytes: Rain — a film"
+    asked = discord_double.messages(w.films_id)[0]
+    assert asked.attachments[0].filename == "my_brief_ü.txt"  # Discord's filename sanitising
 
 
 def test_without_message_content_intent_the_bot_sees_no_text(discord_double: DiscordDouble, run_bot) -> None:
