@@ -75,7 +75,7 @@ def main() -> int:
     for name, spec, paren in rows:
         rtf, wer, _ = measure(spec, sentences, paren)
         by_backend.setdefault(spec.backend, []).append(wer)
-        print(f"{name:28s} {spec.label():48s} {rtf:6.3f} {rtf / ref:6.2f} {wer:6.3f}")
+        print(f"{name:28s} {spec.label():58s} {rtf:6.3f} {rtf / ref:6.2f} {wer:6.3f}")
     for backend, wers in by_backend.items():
         print(f"mean WER {backend}: {sum(wers) / len(wers):.3f} over {len(wers)} variants")
     return 0
