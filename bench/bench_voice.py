@@ -65,7 +65,7 @@ def main() -> int:
     synthesize("Warm up.", PRESETS["espeak-male"])
     ref = reference_rtf(sentences)
     print(f"{len(sentences)} sentences; reference: plain hibari RTF {ref:.3f} ({1 / ref:.0f}x real time)")
-    print(f"{'variant':28s} {'label':48s} {'RTF':>6s} {'x ref':>6s} {'WER':>6s}")
+    print(f"{'variant':28s} {'label':58s} {'RTF':>6s} {'x ref':>6s} {'WER':>6s}")
     rows = [(name, spec, None) for name, spec in PRESETS.items()]
     rows += [("neural (whispering)", PRESETS["neural"], "(whispering)"),
              ("neural (shouting)", PRESETS["neural"], "(shouting)"),
