@@ -31,6 +31,11 @@ class DoubleConfig:
     interaction_callback_window: float = 3.0  # seconds to POST the first callback after INTERACTION_CREATE
     interaction_token_ttl: float = 900.0  # webhook token (edit original, followups) lifetime: 15 minutes
     guild_name: str = "Benjamin Test Server"
+    # Real rate-limit buckets, off by default (None). Discord's are about (5, 5.0) for messages per
+    # channel, (1, 0.25) for reactions per channel, (5, 2.0) per interaction webhook.
+    message_rate: tuple[int, float] | None = None
+    reaction_rate: tuple[int, float] | None = None
+    webhook_rate: tuple[int, float] | None = None
 
 
 class Core:

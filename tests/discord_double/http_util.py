@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
+from .ratelimits import Buckets
 from .state import RequestRecord, World
 
 log = logging.getLogger(__name__)
@@ -72,25 +73,27 @@ class RateLimitRule:
         return fnmatch.fnmatchcase(method, method_pat.upper()) and fnmatch.fnmatchcase(path, path_pat)
 
 
-def rate_limited(rule: RateLimitRule, now: float) -> web.Response:
-    body = {"message": "You are being rate limited.", "retry_after": rule.retry_after, "global": rule.global_}
+def rate_limited(retry_after: float, global_: bool, bucket: str, now: float) -> web.Response:
+    body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": global_}
     headers = {
-        "Retry-After": str(max(1, math.ceil(rule.retry_after))),
+        "Retry-After": str(max(1, math.ceil(retry_after))),
         "X-RateLimit-Limit": "5",
         "X-RateLimit-Remaining": "0",
-        "X-RateLimit-Reset": f"{now + rule.retry_after:.3f}",
-        "X-RateLimit-Reset-After": f"{rule.retry_after:.3f}",
-        "X-RateLimit-Bucket": "double-" + format(abs(hash(rule.pattern)) % (1 << 40), "x"),
-        "X-RateLimit-Scope": "global" if rule.global_ else "user",
+        "X-RateLimit-Reset": f"{now + retry_after:.3f}",
+        "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+        "X-RateLimit-Bucket": bucket,
+        "X-RateLimit-Scope": "global" if global_ else "user",
         "Via": "1.1 google",  # discord.py treats a 429 without Via as a Cloudflare ban
     }
-    if rule.global_:
+    if global_:
         headers["X-RateLimit-Global"] = "true"
     return json_response(body, status=429, headers=headers)
 
 
-def make_middleware(world: World, token: str, rules: list[RateLimitRule], errors: list[str]) -> Callable:
-    """errors collects tracebacks of the double's own bugs (answered 500); the fixture fails on them."""
+def make_middleware(world: World, token: str, rules: list[RateLimitRule], errors: list[str],
+                    buckets: Buckets | None = None) -> Callable:
+    """errors collects tracebacks of the double's own bugs (answered 500); the fixture fails on them.
+    buckets: optional real rate limits."""
     @web.middleware
     async def middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
         path = request.path
@@ -101,6 +104,7 @@ def make_middleware(world: World, token: str, rules: list[RateLimitRule], errors
         if api:
             world.requests.append(record)
             request[RECORD] = record
+        taken = None
         try:
             if api:
                 for rule in rules:
@@ -109,9 +113,13 @@ def make_middleware(world: World, token: str, rules: list[RateLimitRule], errors
                         if rule.fault is not None:
                             raise rule.fault
                         record.status = 429
-                        return rate_limited(rule, now)
+                        return rate_limited(rule.retry_after, rule.global_, "injected", now)
                 if not any(p.match(rel) for p in _NO_AUTH) and request.headers.get("Authorization") != f"Bot {token}":
                     raise ApiError(401, 0, "401: Unauthorized")
+            taken = buckets.take(request.method, rel) if buckets is not None and api else None
+            if taken is not None and taken.retry_after is not None:
+                record.status = 429
+                return rate_limited(taken.retry_after, False, taken.bucket, now)
             resp = await handler(request)
         except ApiError as exc:
             resp = exc.response()
@@ -123,7 +131,9 @@ def make_middleware(world: World, token: str, rules: list[RateLimitRule], errors
             resp = json_response({"message": "500: Internal Server Error (discord double bug)", "code": 0},
                                  status=500)
         record.status = resp.status
-        if api and resp.status < 400:
+        if api and resp.status < 400 and taken is not None:
+            resp.headers.update(taken.headers(now))
+        elif api and resp.status < 400:
             resp.headers.update({
                 "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "4", "X-RateLimit-Reset-After": "1.000",
                 "X-RateLimit-Reset": f"{now + 1:.3f}", "X-RateLimit-Bucket": "double-" + request.method.lower(),

@@ -19,6 +19,7 @@ from .core import Core, DoubleConfig
 from .gateway import Gateway, GatewayStats
 from .http_util import ApiError, RateLimitRule, make_middleware
 from .mentions import Pings, compute_pings
+from .ratelimits import Buckets
 from .state import AppCommand, Clock, Interaction, Message, RequestRecord, User, World
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,9 @@ class DiscordDouble(WorldBuilding, UserActions):
         return self
 
     async def _serve(self) -> None:
-        middleware = make_middleware(self._world, self.config.token, self._rules, self.internal_errors)
+        c = self.config
+        buckets = Buckets(c.message_rate, c.reaction_rate, c.webhook_rate)
+        middleware = make_middleware(self._world, c.token, self._rules, self.internal_errors, buckets)
         app = web.Application(client_max_size=512 * 1024 * 1024, middlewares=[middleware])
         rest.add_routes(app, self._core)
         interactions_rest.add_routes(app, self._core)
