@@ -15,6 +15,7 @@ from engine.screenplay.document import Action, Dialogue, Scene, Screenplay, Tran
 from engine.screenplay.pages import LINES_PER_PAGE, element_lines, heading_lines
 
 THE_END = Transition("FADE OUT.")
+_EXIT = re.compile(r"^[\w ,']{0,40}\b(go|goes|exit|exits|exeunt|leave|leaves)\.?$", re.I)
 
 
 def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
@@ -33,6 +34,9 @@ def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
             elif isinstance(el, Dialogue):
                 el = replace(el, text=text if text in brief.lines else _ending(text, is_required(el, brief)))
             elements.append(el)
+        while elements and isinstance(elements[0], Action) and _EXIT.match(elements[0].text) \
+                and not is_required(elements[0], brief):  # nobody leaves a scene before anything happens
+            elements.pop(0)
         heading = " ".join(scene.heading.upper().split())
         if len(heading) > 60:
             heading = heading[:60].rsplit(" ", 1)[0]
@@ -120,7 +124,7 @@ def trim(sp: Screenplay, brief: Brief, target_lines: int) -> Screenplay:
     for i, scene in enumerate(sp.scenes):
         kept = [items[k + j][1] for j in range(len(scene.elements)) if keep[k + j]]
         k += len(scene.elements)
-        if kept:
+        if kept and (not scenes or _worth_keeping(Scene(scene.heading, kept), brief)):
             scenes.append(Scene(scene.heading, kept))
     if scenes:
         scenes[-1].elements.append(THE_END)

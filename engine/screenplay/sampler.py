@@ -19,6 +19,11 @@ from engine.screenplay.model import CharLSTM, Stepper
 from engine.screenplay.weave import Weaver
 
 
+# Fed before every take, not part of it: puts the model where a new scene begins (a heading comes next),
+# instead of at the start of a file it never saw.
+CONTEXT = "They go.\n\n"
+
+
 @dataclass
 class SampleStats:
     logprob: float = 0.0  # summed log-probability (nats) of the characters the model chose
@@ -46,7 +51,7 @@ def sample_lstm(model: CharLSTM, vocab: str, weavers: list[Weaver], seeds: list[
     index = {c: i for i, c in enumerate(vocab)}
     rngs = [random.Random(s) for s in seeds]
     stats = [SampleStats() for _ in weavers]
-    queues = [deque(_ids(w.text, index)) for w in weavers]
+    queues = [deque(_ids(CONTEXT + w.text, index)) for w in weavers]
     logits, state = _prime(model, queues, device)
     stepper = Stepper(model)
     for step in range(max_steps):

@@ -197,7 +197,7 @@ class Weaver:
         if item.kind == "line":
             return f"{self._speaker()}\n{dialogue_line(item.value)}\n\n"
         if item.kind == "prop":  # the model finishes the sentence; the word after the prop is its own
-            return prop_phrase(item.value, _title_case(self._anyone()), self.rng) + self.rng.choice((". ", " ", ", "))
+            return prop_phrase(item.value, _title_case(self._anyone()), self.rng) + self.rng.choice((". ", ". ", ", "))
         line = self.rng.choice(SCIENCE_LINES).replace("{s}", item.value)
         return f"{self._speaker()}\n{dialogue_line(line)} "
 
