@@ -119,3 +119,20 @@ def test_prime_text_starts_the_take(tiny_model):
     heading = Brief("Prime", lines=("Hello there.",), prime="EXT. MARS - DAY")
     take = write_takes(heading, WriteOptions(takes=1, seed=1, model=tiny_model, device="cpu"))[0]
     assert take.screenplay.scenes[0].heading == "EXT. MARS - DAY"
+
+
+def test_shipped_checkpoint_writes_screenplay_shaped_takes():
+    from engine.screenplay.checkpoint import load_checkpoint
+    from engine.screenplay.writer import default_checkpoint
+
+    ckpt = load_checkpoint(default_checkpoint())
+    assert ckpt.step == 3000 and ckpt.val_bpc < 1.9  # what the README quotes
+    brief = BRIEFS[0]
+    takes = write_takes(brief, WriteOptions(takes=3, seed=2026, device="cpu"))
+    for take in takes:
+        sp = take.screenplay
+        assert missing(sp, brief.validated()) == []
+        assert 2 <= len(sp.characters()) <= 4  # a small cast that talks to each other
+        lines = [d for _, d in sp.dialogue()]
+        assert len(lines) >= 6 and sum(len(d.text.split()) for d in lines) >= 80  # about a minute of speech
+        assert sp.scenes[0].heading.startswith(("INT.", "EXT."))
