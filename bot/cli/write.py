@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, default=40, help="sample among the k likeliest characters (0 = all)")
     parser.add_argument("--model", type=Path, help="writer checkpoint, or a transformers model folder "
                                                    "(default: BENJAMIN_WRITER_MODEL, else the shipped one)")
-    parser.add_argument("--out", type=Path, help="folder for take-N.fountain and take-N.pdf (default: ./takes)")
+    parser.add_argument("--out", type=Path, help="folder for take-N.fountain and take-N.pdf (default: BENJAMIN_HOME/takes)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
 
 
@@ -46,7 +46,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     options = WriteOptions(takes=args.takes, pages=args.pages, seed=args.seed, temperature=args.temperature,
                            top_k=args.top_k or None, model=args.model or settings.writer_model,
                            device=settings.device)
-    out = args.out or Path("takes")
+    out = args.out or settings.ensure_home() / "takes"
     bar = _Bar()
     try:
         takes = write_takes(brief, options, out, on_progress=bar)
