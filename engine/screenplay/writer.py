@@ -12,7 +12,7 @@ import functools
 import logging
 import random
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.brief import MAX_PAGES, MIN_PAGES, Brief
@@ -53,7 +53,6 @@ class Take:
     fountain_path: Path | None = None
     pdf_path: Path | None = None
     pages: float = 0.0  # estimated body pages
-    extra: dict = field(default_factory=dict)
 
 
 def default_checkpoint() -> Path:
