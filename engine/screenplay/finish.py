@@ -13,8 +13,10 @@ from dataclasses import replace
 from engine.brief import Brief
 from engine.screenplay.document import Action, Dialogue, Scene, Screenplay, Transition
 from engine.screenplay.pages import LINES_PER_PAGE, element_lines, heading_lines
+from engine.screenplay.plays import stage_direction
 
 THE_END = Transition("FADE OUT.")
+_DIRECTION = re.compile(r"^(Re-)?(Enter|Exit|Exeunt)\b(\s+(and|all|[A-Z][A-Z'\-]*,?))*\.?$")  # "Enter A and B"
 _EXIT = re.compile(r"^[\w ,']{0,40}\b(go|goes|exit|exits|exeunt|leave|leaves)\.?$", re.I)
 
 
@@ -30,7 +32,10 @@ def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
             if isinstance(el, Action):
                 if not re.search(r"\w", text):
                     continue
-                el = Action(_ending(text, is_required(el, brief)))
+                required = is_required(el, brief)
+                if not required and _DIRECTION.match(text):
+                    text = stage_direction(text)  # the play's "Enter X" as the screenplay's "X enters."
+                el = Action(_ending(text, required))
             elif isinstance(el, Dialogue):
                 el = replace(el, text=text if text in brief.lines else _ending(text, is_required(el, brief)))
             elements.append(el)

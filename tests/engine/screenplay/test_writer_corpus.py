@@ -95,3 +95,18 @@ def test_normalised_text_is_ascii_fountain_one_line_per_speech():
     assert [d.character for _, d in sp.dialogue()] == ["BERNARDO", "FRANCISCO", "HAMLET"]
     assert "FRANCISCO\nFor this relief much thanks: 'tis bitter cold, and I am sick at heart.\n" in text
     assert fold("Ça — “va” æ 🚀") == "Ca -- \"va\" ae "
+
+
+def test_tidy_turns_stage_directions_into_screenplay_action():
+    from engine.brief import Brief
+    from engine.screenplay.document import Scene, Screenplay
+    from engine.screenplay.finish import tidy
+
+    sp = Screenplay("T", {}, [Scene("INT. HALL - NIGHT", [Action("They go."), Action("Enter HORATIO and MARCELLUS"),
+                                                          Dialogue("HORATIO", "Friends to this ground"),
+                                                          Action("Exit MARCELLUS")]),
+                              Scene("EXT. HEATH - DAY", [Action("He goes.")])])
+    out = tidy(sp, 4, Brief("T"))
+    assert len(out.scenes) == 1  # a scene that is only someone leaving is dropped
+    assert out.scenes[0].elements == [Action("HORATIO and MARCELLUS enter."),
+                                      Dialogue("HORATIO", "Friends to this ground--"), Action("MARCELLUS goes.")]
