@@ -136,3 +136,12 @@ def test_shipped_checkpoint_writes_screenplay_shaped_takes():
         lines = [d for _, d in sp.dialogue()]
         assert len(lines) >= 6 and sum(len(d.text.split()) for d in lines) >= 80  # about a minute of speech
         assert sp.scenes[0].heading.startswith(("INT.", "EXT."))
+
+
+def test_asking_for_cuda_without_one_is_a_clear_error(tiny_model):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ModelError, match="no CUDA device"):
+        write_takes(Brief("T", lines=("Hi.",)), WriteOptions(model=tiny_model, device="cuda"))
