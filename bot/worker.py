@@ -23,7 +23,7 @@ from storage.db import open_db
 
 log = logging.getLogger(__name__)
 
-PROGRESS_EVERY_S = 1.0  # throttle for progress writes (a stage change is always written)
+PROGRESS_EVERY_S = 1.0  # throttle for progress writes (a stage change or a new preview is always written)
 
 
 class JobLost(Cancelled):
@@ -37,13 +37,15 @@ class _Reporter:
         self.worker, self.job_id, self.lost = worker, job_id, lost
         self.last_write = 0.0
         self.last_stage: str | None = None
+        self.last_preview = None
 
     def __call__(self, p: Progress) -> None:
         if self.lost.is_set():
             raise JobLost("the job was cancelled")
         t = time.monotonic()
         stage_changed = p.stage != self.last_stage
-        if not stage_changed and t - self.last_write < PROGRESS_EVERY_S and p.fraction < 1.0:
+        new_preview = p.preview is not None and p.preview != self.last_preview
+        if not (stage_changed or new_preview) and t - self.last_write < PROGRESS_EVERY_S and p.fraction < 1.0:
             return
         db = self.worker.db()
         if stage_changed:
@@ -52,6 +54,7 @@ class _Reporter:
         jobstore.update_progress(db, self.job_id, stage=p.stage, fraction=p.fraction, eta_s=p.eta_s,
                                  message=p.message, preview=p.preview)
         self.last_write = t
+        self.last_preview = p.preview if p.preview is not None else self.last_preview
         row = db.execute("SELECT status, lease_owner FROM jobs WHERE id = ?", [self.job_id]).fetchone()
         if row is None or row[0] != "running" or row[1] != self.worker.worker_id:
             self.lost.set()

@@ -46,9 +46,6 @@ def test_queue_and_job_info(make_stack, discord_double, fake_jobs):
 
 def test_progress_shows_a_preview_and_survives_the_interaction_token(make_stack, discord_double, fake_jobs,
                                                                       monkeypatch):
-    import bot.worker
-
-    monkeypatch.setattr(bot.worker, "PROGRESS_EVERY_S", 0.0)  # store the report that carries the still
     d, w = discord_double, discord_double.default
     fake_jobs.film_steps = 10
     fake_jobs.film_gate = threading.Event()

@@ -34,6 +34,25 @@ def test_runs_a_job_and_records_progress_and_result(tmp_path):
     assert not Worker(settings, handlers={"make": handler}).run_once()  # nothing left
 
 
+def test_a_new_preview_is_stored_even_inside_the_progress_throttle(tmp_path):
+    settings = _settings(tmp_path)
+    db = open_db(settings.db_path)
+    job = jobs.enqueue(db, "make", {})
+    still = tmp_path / "still.png"
+    previews = []
+
+    def handler(ctx):
+        ctx.on_progress(Progress("render", 0.1, "frame 1"))
+        ctx.on_progress(Progress("render", 0.2, "frame 2"))  # throttled: same stage, within a second
+        previews.append(jobs.get_job(ctx.db, job)["message"])
+        ctx.on_progress(Progress("render", 0.3, "frame 3", preview=still))  # carries a still: always stored
+        previews.append(jobs.get_job(ctx.db, job)["preview"])
+        return {}
+
+    assert Worker(settings, handlers={"make": handler}).run_once()
+    assert previews == ["frame 1", str(still)]
+
+
 def test_engine_error_fails_the_job_with_its_message(tmp_path):
     settings = _settings(tmp_path)
     db = open_db(settings.db_path)
