@@ -179,3 +179,20 @@ def test_ctrl_c_cancels_the_job(writer_checkpoint):
     assert proc.returncode == 130 and "interrupted" in err
     job = jobs.get_job(_db(), 1)
     assert job["status"] == "cancelled" and not (_home() / "jobs" / "1" / "render").exists()
+
+
+def test_cast_add_takes_a_frame_with_a_face_from_a_video(capsys, shared_data, tmp_path):
+    video = shared_data / "footage" / "pd_wh_weekly_address_obama_town_halls.mp4"
+    assert cli(["cast", "add", "Speaker", str(video)]) == 0
+    capsys.readouterr()
+    assert cli(["cast", "list", "--json"]) == 0
+    [member] = json.loads(capsys.readouterr().out)
+    still = Path(member["photos"][0])
+    assert still.suffix == ".jpg" and _home() in still.parents
+    from engine.faces import check_photo
+
+    check_photo(still)  # the stored still shows the one face
+    blank = tmp_path / "blank.mp4"
+    blank.write_bytes(b"not a video at all")
+    assert cli(["cast", "add", "Nobody", str(blank)]) == 2
+    assert "not a readable video" in capsys.readouterr().err

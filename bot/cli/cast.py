@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 from bot.cli import CliError
 from bot.settings import Settings
 
 NAME = "cast"
-HELP = "manage the local cast: add NAME PHOTO..., list, remove NAME, voice NAME PRESET, voices"
+HELP = "manage the local cast: add NAME PHOTO|VIDEO..., list, remove NAME, voice NAME PRESET, voices"
 ORDER = 60
 LOCAL_GUILD = 0
 MAX_PHOTOS = 10
@@ -23,9 +24,10 @@ MAX_PHOTOS = 10
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     sub.required = True
-    add = sub.add_parser("add", help="add (or replace) a cast member with face photos")
+    add = sub.add_parser("add", help="add (or replace) a cast member with face photos or a video")
     add.add_argument("name", help="the name to credit, e.g. \"Ada Lovelace\"")
-    add.add_argument("photos", nargs="+", type=Path, metavar="PHOTO", help="front-facing photos of that one person")
+    add.add_argument("photos", nargs="+", type=Path, metavar="PHOTO",
+                     help="front-facing photos (or short videos) of that one person")
     add.add_argument("--voice", help="a voice preset (see: cast voices)")
     lst = sub.add_parser("list", help="list the cast")
     lst.add_argument("--json", action="store_true", help="print JSON")
@@ -49,21 +51,23 @@ def _db(settings: Settings):
     return open_db(settings.db_path)
 
 
-def validate_photos(photos: list[Path]) -> None:
-    """Every photo readable and showing one face, else CliError naming each bad one (nothing is stored)."""
+def validate_photos(photos: list[Path], stills_dir: Path) -> list[Path]:
+    """Each photo (or a video's frame, written to ``stills_dir``) showing one face, else CliError naming
+    each bad one (nothing is stored)."""
     from engine.errors import FaceError
-    from engine.faces import check_photo
+    from engine.faces import face_still
 
     if len(photos) > MAX_PHOTOS:
         raise CliError(f"at most {MAX_PHOTOS} photos per person")
-    problems = []
+    problems, stills = [], []
     for photo in photos:
         try:
-            check_photo(photo)
+            stills.append(face_still(photo, stills_dir))
         except FaceError as e:
             problems.append(str(e))
     if problems:
         raise CliError("photo rejected, nothing stored: " + "; ".join(problems))
+    return stills
 
 
 def store_photos(settings: Settings, guild_id: int, user_id: int, photos: list[Path]) -> list[str]:
@@ -90,11 +94,12 @@ def _add(args, settings: Settings) -> int:
         raise CliError("the name must be 1 to 80 characters")
     if args.voice:
         _check_voice(args.voice)
-    validate_photos(args.photos)
-    db = _db(settings)
-    existing = caststore.member_by_name(db, LOCAL_GUILD, name)
-    user_id = existing["user_id"] if existing else caststore.next_local_user_id(db, LOCAL_GUILD)
-    stored = store_photos(settings, LOCAL_GUILD, user_id, args.photos)
+    with tempfile.TemporaryDirectory() as stills_dir:
+        stills = validate_photos(args.photos, Path(stills_dir))
+        db = _db(settings)
+        existing = caststore.member_by_name(db, LOCAL_GUILD, name)
+        user_id = existing["user_id"] if existing else caststore.next_local_user_id(db, LOCAL_GUILD)
+        stored = store_photos(settings, LOCAL_GUILD, user_id, stills)
     voice = args.voice or (existing or {}).get("voice")
     caststore.add_member(db, guild_id=LOCAL_GUILD, user_id=user_id, name=name, photos=stored, voice=voice,
                          consented_by=user_id)  # local use: the person running it consents

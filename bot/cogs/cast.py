@@ -18,11 +18,10 @@ from discord.ext import commands
 
 from bot.cogs._common import interaction_is_admin, tell
 from bot.text import safe
+from engine.faces.still import IMAGE_EXTS, VIDEO_EXTS, face_still
 
 log = logging.getLogger(__name__)
 
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp")
-VIDEO_EXTS = (".mp4", ".mov", ".webm", ".mkv", ".m4v")
 MAX_BYTES = 25 * 2**20
 
 
@@ -34,43 +33,6 @@ def check_attachment(name: str, size: int) -> str | None:
     if size > MAX_BYTES:
         return f"{safe(name, 80)}: {size / 2**20:.1f} MB is over the {MAX_BYTES // 2**20} MB limit"
     return None
-
-
-def face_photo(path: Path) -> Path:
-    """A photo with one usable face from ``path`` (a photo, or a frame of a video); FaceError otherwise.
-
-    Blocking (dlib, OpenCV): call it in a thread.
-    """
-    from engine.errors import FaceError
-    from engine.faces import check_photo
-
-    if path.suffix.lower() in IMAGE_EXTS:
-        check_photo(path)
-        return path
-    import cv2
-
-    cap = cv2.VideoCapture(str(path))
-    try:
-        frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        if frames <= 0:
-            raise FaceError(f"{path.name} is not a readable video")
-        last_error = None
-        for k, fraction in enumerate((0.5, 0.25, 0.75, 0.1, 0.9)):
-            cap.set(cv2.CAP_PROP_POS_FRAMES, int(frames * fraction))
-            ok, frame = cap.read()
-            if not ok:
-                continue
-            still = path.with_name(f"{path.stem}-frame{k}.jpg")
-            cv2.imwrite(str(still), frame)
-            try:
-                check_photo(still)
-                return still
-            except FaceError as e:
-                last_error = e
-                still.unlink(missing_ok=True)
-        raise FaceError(f"no usable face in {path.name}" + (f" ({last_error})" if last_error else ""))
-    finally:
-        cap.release()
 
 
 class Cast(commands.Cog):
@@ -103,7 +65,7 @@ class Cast(commands.Cog):
             await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
             try:
                 await a.save(dest)
-                photos.append(str(await asyncio.to_thread(face_photo, dest)))
+                photos.append(str(await asyncio.to_thread(face_still, dest)))
             except FaceError as e:
                 rejected.append(f"{safe(a.filename, 80)}: {safe(e)}")
             except discord.HTTPException as e:
