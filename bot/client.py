@@ -29,6 +29,7 @@ EXTENSIONS = (
     "bot.cogs.queue",
     "bot.cogs.cast",
     "bot.cogs.train",
+    "bot.cogs.challenge",
 )
 
 

@@ -26,6 +26,7 @@ class Settings:
     inline_worker: bool = True  # BENJAMIN_INLINE_WORKER: run a worker thread inside `run`
     challenge_cron: str | None = None  # BENJAMIN_CHALLENGE_CRON: scheduled 48-hour challenges
     challenge_channel: int | None = None  # BENJAMIN_CHALLENGE_CHANNEL: where they are posted
+    challenge_hours: int = 48  # BENJAMIN_CHALLENGE_HOURS: how long a scheduled challenge's vote stays open
     discord_api: str | None = None  # DISCORD_API_BASE: override the API base URL (tests)
     log_level: str = "INFO"  # BENJAMIN_LOG_LEVEL
     progress_edit_seconds: float = 5.0  # BENJAMIN_PROGRESS_EDIT_SECONDS: min gap between edits of a progress message
@@ -67,6 +68,7 @@ _ENV = {
     "inline_worker": "BENJAMIN_INLINE_WORKER",
     "challenge_cron": "BENJAMIN_CHALLENGE_CRON",
     "challenge_channel": "BENJAMIN_CHALLENGE_CHANNEL",
+    "challenge_hours": "BENJAMIN_CHALLENGE_HOURS",
     "discord_api": "DISCORD_API_BASE",
     "log_level": "BENJAMIN_LOG_LEVEL",
     "progress_edit_seconds": "BENJAMIN_PROGRESS_EDIT_SECONDS",
@@ -100,6 +102,11 @@ def _convert(name: str, env: str, raw: str):
         if name in {"vote_seconds", "max_takes", "max_queued_per_user", "challenge_channel"}:
             value = int(raw)
             if value < 0:
+                raise ValueError
+            return value
+        if name == "challenge_hours":
+            value = int(raw)
+            if value < 1:
                 raise ValueError
             return value
         if name == "max_mb":

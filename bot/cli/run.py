@@ -30,6 +30,12 @@ def build_bot(settings: Settings, *, sync_commands: bool = True, **options):
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     token = settings.require_token()  # one clear line when it is missing
+    from bot.cli import CliError
+    from bot.cogs.challenge import schedule_problem
+
+    problem = schedule_problem(settings)
+    if problem:  # fail fast rather than run without the challenges asked for
+        raise CliError(problem)
     settings.ensure_home()
     stop = None
     if settings.inline_worker and not args.no_worker:
@@ -38,8 +44,6 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         _thread, stop = Worker(settings).start_thread()
     bot = build_bot(settings, sync_commands=not args.no_sync)
     import discord
-
-    from bot.cli import CliError
 
     try:
         bot.run(token, log_handler=None)  # logging is already set up by the CLI; the token is never logged

@@ -35,6 +35,13 @@ def pending(db) -> list[dict]:
     return [j for j in finished_unposted(db, kinds=KINDS) if j.get("channel_id")]
 
 
+def _closers(requester_id: int, me) -> str:
+    """Who may close a vote, and who breaks ties; a scheduled challenge (the bot asked) has no requester."""
+    if me is not None and requester_id == me.id:
+        return "an admin closes it; ties go to the lowest take number."
+    return f"<@{requester_id}> or an admin closes it; ties go to the requester's pick."
+
+
 def render_budget_mb(limit_mb: float) -> float:
     """What the renderer may use of a guild's upload limit, leaving room for the other attachments."""
     return max(1.0, round(limit_mb - FILE_MARGIN_BYTES / 2**20 - 0.05 * limit_mb, 2))
@@ -161,11 +168,12 @@ class Delivery(commands.Cog):
         brief_id = brief_row["id"]
         now = time.time()
         deadline = brief_row.get("vote_deadline") or 0
+        vote_s = (brief_row["brief"].get("extra") or {}).get("vote_seconds") or s.vote_seconds  # see start_brief
         if brief_row["status"] == "writing":
-            deadline = now + s.vote_seconds
+            deadline = now + vote_s
             await self.bot.db(set_brief_status, brief_id, "voting")
         else:
-            deadline = max(deadline, now + min(s.vote_seconds, EXTRA_TAKE_VOTE_S))
+            deadline = max(deadline, now + min(vote_s, EXTRA_TAKE_VOTE_S))
         await self.bot.db(set_vote_deadline, brief_id, deadline)
         old = brief_row.get("message_id")
         if old:  # keep the buttons under the newest take
@@ -176,8 +184,7 @@ class Delivery(commands.Cog):
         more = n_takes < s.max_takes
         text = (f"🗳️ **Vote** on *{safe(brief_row['brief'].get('title'), 100)}* (brief #{brief_id}): react with a "
                 f"take's number. One vote each; a new reaction moves your vote, removing it withdraws it.\n"
-                f"Voting closes <t:{int(deadline)}:R>, or when <@{brief_row['requester_id']}> or an admin "
-                f"closes it; ties go to the requester's pick."
+                f"Voting closes <t:{int(deadline)}:R>, or when " + _closers(brief_row["requester_id"], self.bot.user)
                 + (f" 🔄 asks for another take (up to {s.max_takes})." if more else ""))
         msg = await channel.send(text, view=ballot_view(brief_id, more=more))
         await self.bot.db(set_brief_message, brief_id, msg.id)

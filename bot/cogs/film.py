@@ -20,13 +20,19 @@ DEFAULT_TAKES = 3
 
 
 def start_brief(db, brief: dict, *, takes: int, guild_id: int, channel_id: int, requester_id: int,
-                source: str, cap: int) -> tuple[int, int] | str:
-    """Store the brief and queue its write job in one transaction; a string is a refusal to show."""
+                source: str, cap: int, vote_seconds: int | None = None) -> tuple[int, int] | str:
+    """Store the brief and queue its write job in one transaction; a string is a refusal to show.
+
+    ``vote_seconds``: how long its vote stays open (default BENJAMIN_VOTE_SECONDS), kept in the
+    brief's "extra" data where the ballot reads it.
+    """
     from storage import jobs
     from storage.briefs import create_brief
     from storage.db import immediate
     from storage.settings import get_guild_setting
 
+    if vote_seconds is not None:
+        brief = {**brief, "extra": {**(brief.get("extra") or {}), "vote_seconds": int(vote_seconds)}}
     with immediate(db):
         active = jobs.user_active_count(db, requester_id)
         if cap and active >= cap:
