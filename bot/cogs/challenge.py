@@ -268,8 +268,15 @@ class Challenge(commands.Cog):
             await tell(interaction, "Only an admin (Manage Server) can start a challenge.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        channel_id = self.bot.settings.challenge_channel or interaction.channel_id
-        started = await self.fire(None, channel_id=channel_id)
+        configured = await self.bot.channel(self.bot.settings.challenge_channel)
+        in_this_server = getattr(getattr(configured, "guild", None), "id", None) == interaction.guild_id
+        channel_id = configured.id if in_this_server else interaction.channel_id  # else: here
+        try:
+            started = await self.fire(None, channel_id=channel_id)
+        except Exception:
+            log.exception("challenge: /challenge now failed")
+            await tell(interaction, "Something went wrong starting the challenge; the bot's log has the details.")
+            return
         if started is None:
             await tell(interaction, f"I can't post in <#{channel_id}>, so no challenge was started.")
             return

@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import main as cli_main
 from bot.cogs.challenge import SLOT_KEY, cron_trigger, latest_slot, schedule_problem
-from bot.settings import load_settings
+from bot.settings import SettingsError, load_settings
 from bot.text import number_emoji
 from engine.challenge import ChallengeLists
 from storage.briefs import get_brief
@@ -78,6 +78,10 @@ def test_schedule_problem_names_the_setting():
     assert "BENJAMIN_CHALLENGE_CRON" in schedule_problem(bad)
     no_channel = load_settings(None, environ={"BENJAMIN_CHALLENGE_CRON": FRIDAY_6PM})
     assert "BENJAMIN_CHALLENGE_CHANNEL" in schedule_problem(no_channel)
+    assert load_settings(None, environ={"BENJAMIN_CHALLENGE_HOURS": "72"}).challenge_hours == 72
+    for bad_hours in ("0", "two days"):
+        with pytest.raises(SettingsError, match="BENJAMIN_CHALLENGE_HOURS"):
+            load_settings(None, environ={"BENJAMIN_CHALLENGE_HOURS": bad_hours})
 
 
 def test_run_with_a_bad_cron_fails_fast_with_one_line(tmp_path, monkeypatch, capsys):
@@ -184,7 +188,7 @@ def test_no_one_is_pinged_even_by_mention_text_in_the_lists(make_stack, discord_
 
 def test_challenge_now_is_for_admins_and_next_answers_anyone(make_stack, discord_double):
     d, w = discord_double, discord_double.default
-    st, cog = challenge_stack(make_stack, d)
+    st, cog = challenge_stack(make_stack, d, BENJAMIN_CHALLENGE_HOURS="72")
     refused = d.invoke_slash("challenge", subcommand="now", user=w.member_id, channel_id=w.films_id).wait_original()
     assert "Only an admin" in refused.content and schedule_briefs(st) == []
 
@@ -194,10 +198,13 @@ def test_challenge_now_is_for_admins_and_next_answers_anyone(make_stack, discord
     wait_msgs(d, w.general_id, is_ballot, what="the ballot")
     [brief] = schedule_briefs(st)
     assert "slot" not in brief["brief"]["extra"]  # a manual challenge claims no scheduled time
+    assert "72 hours: vote on the takes" in bot_msgs(d, w.general_id, is_announcement)[0].content
+    deadline = d.wait_for(lambda: get_brief(st.db, brief["id"])["vote_deadline"], what="the deadline")
+    assert abs(deadline - (time.time() + 72 * 3600)) < 120
 
     nxt = d.invoke_slash("challenge", subcommand="next", user=w.member_id, channel_id=w.films_id).wait_original()
     ts = int(cog.next_time().timestamp())
-    assert f"<t:{ts}:F>" in nxt.content and f"<#{w.general_id}>" in nxt.content and "48-hour" in nxt.content
+    assert f"<t:{ts}:F>" in nxt.content and f"<#{w.general_id}>" in nxt.content and "72-hour" in nxt.content
     assert datetime.fromtimestamp(ts).strftime("%a %H:%M") == "Fri 18:00"  # the bot's local time, as cron
 
 
@@ -213,3 +220,15 @@ def test_an_invalid_cron_logs_one_error_and_the_bot_runs_without_challenges(make
     d.invoke_slash("film", user=w.member_id, channel_id=w.films_id,  # the rest of the bot works
                    options={"title": "Still here", "line": "Hello", "prop": "a hat", "takes": 1})
     wait_msgs(d, w.films_id, is_ballot, what="a /film ballot")
+
+
+def test_without_a_schedule_next_says_so_and_now_uses_this_channel(make_stack, discord_double):
+    d, w = discord_double, discord_double.default
+    st = make_stack()
+    assert st.bot.client.get_cog("Challenge").scheduler is None
+    nxt = d.invoke_slash("challenge", subcommand="next", user=w.member_id, channel_id=w.films_id).wait_original()
+    assert "No challenges are scheduled" in nxt.content
+    ok = d.invoke_slash("challenge", subcommand="now", user=w.admin_id, channel_id=w.films_id).wait_original()
+    assert f"<#{w.films_id}>" in ok.content
+    wait_msgs(d, w.films_id, is_announcement, what="the announcement here")
+    assert len(wait_msgs(d, w.films_id, is_take, n=3, what="three takes")) == 3
