@@ -92,46 +92,40 @@ def update_progress(db: sqlite_utils.Database, job_id: int, *, stage: str, fract
 
 def finish(db: sqlite_utils.Database, job_id: int, result: dict, *, worker_id: str | None = None) -> bool:
     """Mark a running job done with ``result``; False if it was no longer running (or not ``worker_id``'s)."""
-    t = now()
-    sql = ("UPDATE jobs SET status = 'done', result = ?, fraction = 1.0, eta_s = 0, message = 'done', "
-           "finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires = NULL "
-           "WHERE id = ? AND status = 'running'")
-    params = [dumps(result), t, t, job_id]
-    if worker_id is not None:
-        sql += " AND lease_owner = ?"
-        params.append(worker_id)
-    with immediate(db):
-        ok = db.execute(sql, params).rowcount == 1
-        if ok:
-            add_event(db, job_id, "done", result)
-    return ok
+    return _end(db, job_id, "status = 'done', result = ?, fraction = 1.0, eta_s = 0, message = 'done'",
+                [dumps(result)], ("running",), worker_id, "done", result)
 
 
 def fail(db: sqlite_utils.Database, job_id: int, reason: str, *, worker_id: str | None = None) -> bool:
     """Mark a queued or running job failed, with a reason a user can read."""
+    return _end(db, job_id, "status = 'failed', error = ?, message = ?", [reason, reason], ACTIVE, worker_id,
+                "failed", {"reason": reason})
+
+
+def cancel(db: sqlite_utils.Database, job_id: int) -> bool:
+    """Cancel a queued or running job (a running one stops at its next progress report).
+
+    The lease owner is kept, so the worker's heartbeat sees the job is no longer its to run."""
+    return _end(db, job_id, "status = 'cancelled', message = 'cancelled'", [], ACTIVE, None, "cancelled", {},
+                release_lease=False)
+
+
+def _end(db: sqlite_utils.Database, job_id: int, sets: str, params: list, from_statuses: tuple,
+         worker_id: str | None, event: str, data, *, release_lease: bool = True) -> bool:
+    """Move a job from one of ``from_statuses`` to an end status (``sets``) and record ``event``, atomically;
+    only ``worker_id``'s job when given. False when the job was not in such a state."""
     t = now()
-    sql = ("UPDATE jobs SET status = 'failed', error = ?, message = ?, finished_at = ?, updated_at = ?, "
-           "lease_owner = NULL, lease_expires = NULL WHERE id = ? AND status IN ('queued', 'running')")
-    params = [reason, reason, t, t, job_id]
+    lease = "lease_owner = NULL, lease_expires = NULL" if release_lease else "lease_expires = NULL"
+    marks = ",".join("?" * len(from_statuses))
+    sql = f"UPDATE jobs SET {sets}, finished_at = ?, updated_at = ?, {lease} WHERE id = ? AND status IN ({marks})"
+    params = [*params, t, t, job_id, *from_statuses]
     if worker_id is not None:
         sql += " AND lease_owner = ?"
         params.append(worker_id)
     with immediate(db):
         ok = db.execute(sql, params).rowcount == 1
         if ok:
-            add_event(db, job_id, "failed", {"reason": reason})
-    return ok
-
-
-def cancel(db: sqlite_utils.Database, job_id: int) -> bool:
-    """Cancel a queued or running job (a running one stops at its next progress report)."""
-    t = now()
-    with immediate(db):
-        ok = db.execute("UPDATE jobs SET status = 'cancelled', message = 'cancelled', finished_at = ?, "
-                        "updated_at = ?, lease_expires = NULL WHERE id = ? AND status IN ('queued', 'running')",
-                        [t, t, job_id]).rowcount == 1
-        if ok:
-            add_event(db, job_id, "cancelled", {})
+            add_event(db, job_id, event, data)
     return ok
 
 
