@@ -63,13 +63,18 @@ class Cast(commands.Cog):
                 continue
             dest = folder / f"{interaction.id}-{i}{Path(a.filename).suffix.lower()}"
             await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
+            still = None
             try:
                 await a.save(dest)
-                photos.append(str(await asyncio.to_thread(face_still, dest)))
+                still = await asyncio.to_thread(face_still, dest)
+                photos.append(str(still))
             except FaceError as e:
                 rejected.append(f"{safe(a.filename, 80)}: {safe(e)}")
             except discord.HTTPException as e:
                 rejected.append(f"{safe(a.filename, 80)}: download failed ({e.status})")
+            finally:
+                if still != dest:  # a rejected file, or the video a still was taken from: keep no copy
+                    await asyncio.to_thread(_delete_files, [str(dest)])
         return photos, rejected
 
     @cast.command(name="add", description="Add yourself to the cast with photos or a video of your face")
@@ -100,6 +105,7 @@ class Cast(commands.Cog):
             await self.bot.db(add_member, guild_id=interaction.guild_id, user_id=target.id,
                               name=target.display_name, photos=photos, voice=(existing or {}).get("voice"),
                               consented_by=target.id)
+            await _drop_replaced(existing, photos)
             await tell(interaction, f"You're in the cast with {len(photos)} photo(s). "
                                     "`/cast voice` picks your voice; `/cast remove` takes you out." + notes)
             return
@@ -115,7 +121,7 @@ class Cast(commands.Cog):
                    + notes)
 
     async def consent_from_interaction(self, interaction: discord.Interaction, request_id: int, accept: bool) -> None:
-        from storage.cast import get_consent_request, resolve_consent
+        from storage.cast import get_consent_request, get_member, resolve_consent
 
         req = await self.bot.db(get_consent_request, request_id)
         if req is None:
@@ -124,11 +130,14 @@ class Cast(commands.Cog):
         if interaction.user.id != req["user_id"]:
             await tell(interaction, "Only the person being asked can answer this.")
             return
+        existing = await self.bot.db(get_member, req["guild_id"], req["user_id"])
         out = await self.bot.db(resolve_consent, request_id, accept, name=interaction.user.display_name)
         word = {"accepted": "joined the cast ✅", "declined": "declined; nothing was stored"}.get(out["status"],
                                                                                               out["status"])
-        if not accept and out["status"] == "declined":
+        if req["status"] == "pending" and out["status"] == "declined":
             await asyncio.to_thread(_delete_files, out["photos"])
+        elif req["status"] == "pending" and out["status"] == "accepted":
+            await _drop_replaced(existing, out["photos"])
         await interaction.response.edit_message(content=f"<@{req['user_id']}> {word}.", view=None)
 
     @cast.command(name="voice", description="Choose the voice you speak with in films")
@@ -179,6 +188,13 @@ class Cast(commands.Cog):
         lines = [f"• <@{r['user_id']}> ({safe(r['name'], 40)}) · {len(r['photos'])} photo(s) · voice "
                  f"{safe(r.get('voice') or 'default', 30)}" for r in rows]
         await tell(interaction, "**Cast**\n" + "\n".join(lines)[:1900])
+
+
+async def _drop_replaced(old_row: dict | None, kept: list[str]) -> None:
+    """Delete a member's earlier photos that their new ones replaced (no face is kept after it is unused)."""
+    gone = [p for p in (old_row or {}).get("photos", []) if p not in set(kept)]
+    if gone:
+        await asyncio.to_thread(_delete_files, gone)
 
 
 def _delete_files(paths: list[str]) -> None:

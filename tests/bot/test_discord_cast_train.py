@@ -17,6 +17,10 @@ def _blank_png() -> bytes:
     return buf.getvalue()
 
 
+def _files(folder) -> list[str]:
+    return sorted(str(p) for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
 @pytest.fixture
 def face_jpg(shared_data) -> bytes:
     return next((shared_data / "faces").rglob("*.jpg")).read_bytes()
@@ -33,6 +37,14 @@ def test_cast_add_yourself_with_reasons_for_rejected_files(make_stack, discord_d
     assert "sky.png: no face found" in text and "notes.txt: not a photo or video" in text
     row = get_member(st.db, w.guild_id, w.member_id)
     assert row["consented_by"] == w.member_id and len(row["photos"]) == 1
+    folder = st.settings.home / "cast" / str(w.guild_id) / str(w.member_id)
+    assert _files(folder) == row["photos"]  # the rejected upload is not kept
+
+    h = d.invoke_slash("cast", subcommand="add", user=w.member_id, channel_id=w.general_id,
+                       options={"photo": ("me2.jpg", face_jpg)})
+    assert "You're in the cast with 1 photo(s)" in h.wait_original().content
+    new_photos = get_member(st.db, w.guild_id, w.member_id)["photos"]
+    assert new_photos != row["photos"] and _files(folder) == new_photos  # the replaced photo is deleted
 
     h = d.invoke_slash("cast", subcommand="voice", user=w.member_id, channel_id=w.general_id,
                        options={"voice": "no-such-voice"})
@@ -47,6 +59,7 @@ def test_cast_add_yourself_with_reasons_for_rejected_files(make_stack, discord_d
     assert f"<@{w.member_id}>" in listing.wait_original().content
     d.invoke_slash("cast", subcommand="remove", user=w.member_id, channel_id=w.general_id).wait_original()
     assert list_members(st.db, w.guild_id) == []
+    assert _files(folder) == []  # "photos are deleted": nothing of their face is left
 
 
 def test_cast_add_with_a_video_keeps_a_frame_with_the_face(make_stack, discord_double, face_jpg, shared_data):
@@ -58,6 +71,8 @@ def test_cast_add_with_a_video_keeps_a_frame_with_the_face(make_stack, discord_d
     assert "You're in the cast with 2 photo(s)" in h.wait_original().content
     photos = get_member(st.db, w.guild_id, w.other_member_id)["photos"]
     assert photos[1].endswith(".jpg") and Image.open(photos[1]).size[0] > 64  # a still from the video
+    folder = st.settings.home / "cast" / str(w.guild_id) / str(w.other_member_id)
+    assert _files(folder) == sorted(photos)  # the uploaded video itself is not kept, only the still
 
 
 def test_cast_others_only_by_admins_and_only_after_they_confirm(make_stack, discord_double, face_jpg):
