@@ -199,7 +199,8 @@ def _restore(ckpt: Checkpoint, streams: "Streams", device: str):
     if ckpt.rng.get("torch") is not None:
         torch.set_rng_state(ckpt.rng["torch"])
     hidden = ckpt.rng.get("hidden")
-    return tuple(h.to(device) for h in hidden) if hidden else None
+    # fp32 always: a CUDA AMP run saves an fp16 state, which CPU LSTMs refuse (autocast recasts it on CUDA)
+    return tuple(h.to(device=device, dtype=torch.float32) for h in hidden) if hidden else None
 
 
 def _save(ckpt, model, opt, streams, val_bpc, data, config, out, half, state=None) -> None:

@@ -118,3 +118,22 @@ def test_corpus_cache_is_reused_and_redone_when_a_file_changes(tmp_path):
     changed = load_corpus([src], cache_dir=cache)
     assert changed.fingerprint != first.fingerprint and len(changed.train) < len(first.train)
     assert len(list(cache.glob("corpus-*.npz"))) == 2
+
+
+def test_resume_on_cpu_from_a_cuda_amp_checkpoint(tmp_path):
+    """A run cancelled on a GPU saves its LSTM state in fp16 (autocast); resuming it on CPU still works."""
+    corpus = small_corpus()
+    out = tmp_path / "amp.pt"
+
+    def cancel_at_20(p):
+        if p.fraction >= 20 / 40:
+            raise Cancelled("stop")
+
+    with pytest.raises(Cancelled):
+        train(corpus, _tiny(40), out, on_progress=cancel_at_20)
+    payload = torch.load(out, map_location="cpu", weights_only=True)
+    assert payload["rng"]["hidden"] is not None
+    payload["rng"]["hidden"] = [h.half() for h in payload["rng"]["hidden"]]  # as autocast leaves it on CUDA
+    torch.save(payload, out)
+    result = train(corpus, _tiny(40), out, resume=True)
+    assert result.steps == 40 and np.isfinite(result.val_bpc)
