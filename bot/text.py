@@ -141,8 +141,12 @@ def progress_text(job: dict, title: str | None = None, position: int | None = No
     return "\n".join(lines)[:MESSAGE_LIMIT]
 
 
-def brief_summary(brief: dict, takes: int | None = None) -> str:
-    """What the bot understood of a brief, every part escaped."""
+SUMMARY_LIMIT = 1400  # leaves room in a 2000-character message for the words around a brief summary
+
+
+def brief_summary(brief: dict, takes: int | None = None, limit: int = SUMMARY_LIMIT) -> str:
+    """What the bot understood of a brief, every part escaped; parts past ``limit`` characters are counted,
+    not shown (a free-text request is summarised before it is validated, so it can be long)."""
     parts = [f"**Title:** {safe(brief.get('title'), 120)}"]
     for line in brief.get("lines") or ():
         parts.append(f"**Line:** “{safe(line, 300)}”")
@@ -155,7 +159,15 @@ def brief_summary(brief: dict, takes: int | None = None) -> str:
         parts.append(f"**Pages:** {float(brief['pages']):g}")
     if takes:
         parts.append(f"**Takes:** {takes}")
-    return "\n".join(parts)
+    shown, size = parts[:1], len(parts[0])
+    for i, part in enumerate(parts[1:], start=1):
+        rest = len(parts) - i
+        if size + 1 + len(part) + (len(f"\n… and {rest} more") if rest > 1 else 0) > limit:
+            shown.append(f"… and {rest} more")
+            break
+        shown.append(part)
+        size += 1 + len(part)
+    return "\n".join(shown)
 
 
 def tally_text(tally: dict[int, int], index_of: dict[int, int]) -> str:

@@ -57,6 +57,20 @@ def test_mention_form_says_what_it_understood(make_stack, discord_double):
     assert len(st.rows("select id from briefs")) == 1
 
 
+def test_a_long_mention_still_gets_an_answer(make_stack, discord_double):
+    d, w = discord_double, discord_double.default
+    st = make_stack()
+    said = " ".join(f"and someone says '{chr(65 + i)} {'*' * 250}'" for i in range(7))  # ~1900 characters
+    d.user_sends_message(w.general_id, w.member_id, f"make a film called Echo {said}", mentions_bot=True)
+    ask = wait_msgs(d, w.general_id, lambda m: "I still need" in m.content, what="question")[0]
+    assert "Echo" in ask.content and "more" in ask.content and len(ask.content) <= 2000
+    d.user_sends_message(w.general_id, w.member_id, f"make a film called Echo {said} and there is a bell",
+                         mentions_bot=True)
+    refusal = wait_msgs(d, w.general_id, lambda m: "can't use it" in m.content, what="refusal")[0]
+    assert "at most 5 required lines" in refusal.content and len(refusal.content) <= 2000
+    assert st.rows("select id from briefs") == []
+
+
 def test_everyone_in_a_brief_does_not_ping(make_stack, discord_double):
     d, w = discord_double, discord_double.default
     st = make_stack()

@@ -89,3 +89,11 @@ def test_queue_and_job_info_text():
             "take": {"index": 2, "seed": 1234, "score": 0.51234}}
     out = job_info_text(info)
     assert "Take 2 · seed 1234" in out and "max_mb" in out and "**Title:** T" in out
+
+
+def test_brief_summary_counts_what_does_not_fit():
+    brief = {"title": "T", "lines": [f"{i} " + "_" * 290 for i in range(8)], "props": ["a bell"], "science": None}
+    s = brief_summary(brief, takes=2, limit=1400)
+    assert len(s) <= 1400 and s.startswith("**Title:** T") and s.endswith("more")
+    assert brief_summary({"title": "T", "lines": ["hi"], "props": ["a bell"]}) == \
+        "**Title:** T\n**Line:** “hi”\n**Prop:** a bell"
