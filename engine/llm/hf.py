@@ -58,7 +58,7 @@ def sample_hf(path: Path, brief: Brief, seeds: list[int], lines: int, options,
 def _one_take(tok, model, weaver, rng: random.Random, options, lines: int, device: str) -> float:
     import torch
 
-    from engine.screenplay.sampler import filtered_probs
+    from engine.screenplay.sampler import draw, filtered_probs
 
     max_tokens = int(lines * 60 * 2.5)
     # transformers 5.x calls the KV cache `cache`; 4.x `past_key_values`
@@ -72,9 +72,9 @@ def _one_take(tok, model, weaver, rng: random.Random, options, lines: int, devic
         with torch.no_grad():
             out = model(input_ids=torch.tensor([pending], device=device), use_cache=True, **{cache_arg: past})
         past = out.get(cache_arg)
-        probs = filtered_probs(out.logits[:, -1], options.temperature, options.top_k, ban_first=False)[0]
-        token = int(torch.searchsorted(torch.cumsum(probs, 0), torch.tensor([rng.random()], device=probs.device))
-                    .clamp(max=probs.numel() - 1))
+        probs = filtered_probs(out.logits[:, -1], options.temperature, options.top_k, ban_first=False)
+        token = int(draw(probs, [rng.random()])[0])
+        probs = probs[0]
         total += math.log(max(probs[token].item(), 1e-12))
         count += 1
         ids = ids + [token]

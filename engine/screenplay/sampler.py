@@ -42,6 +42,17 @@ def filtered_probs(logits: torch.Tensor, temperature: float, top_k: int | None,
     return torch.softmax(logits, dim=-1)
 
 
+def draw(probs: torch.Tensor, u: list[float]) -> torch.Tensor:
+    """(B, V) probabilities and one uniform [0, 1) number per row -> (B,) drawn indices (inverse CDF).
+
+    Never a symbol of probability zero (banned, or cut by top-k): ``right=True`` steps over leading zeros
+    when u is 0, and float32 rounding (u near 1, a total just under 1) stops at the last possible symbol."""
+    cdf = torch.cumsum(probs, dim=-1)
+    u = torch.tensor(u, dtype=cdf.dtype, device=cdf.device).unsqueeze(1)
+    last = torch.argmax((probs > 0).long().cumsum(-1), dim=-1)  # (B,) last symbol with any probability
+    return torch.minimum(torch.searchsorted(cdf, u, right=True).squeeze(1), last)
+
+
 @torch.no_grad()
 def sample_lstm(model: CharLSTM, vocab: str, weavers: list[Weaver], seeds: list[int], temperature: float,
                 top_k: int | None, max_steps: int, device: str = "cpu",
@@ -58,8 +69,7 @@ def sample_lstm(model: CharLSTM, vocab: str, weavers: list[Weaver], seeds: list[
         if all(w.done for w in weavers):
             break
         probs = filtered_probs(logits, temperature, top_k)
-        u = torch.tensor([[r.random()] for r in rngs], device=probs.device)
-        drawn = torch.searchsorted(torch.cumsum(probs, dim=-1), u).clamp_(max=probs.size(-1) - 1).squeeze(1)
+        drawn = draw(probs, [r.random() for r in rngs])
         chosen_p = probs.gather(1, drawn.unsqueeze(1)).squeeze(1).tolist()
         drawn = drawn.tolist()
         feed = []
