@@ -80,6 +80,17 @@ def excerpt(fountain: str, limit: int = 1400, max_lines: int = 45) -> str:
     return "\n".join(out) if out else "(empty take)"
 
 
+def excerpt_block(fountain: str, budget: int, limit: int = 1400) -> str:
+    """``code_block(excerpt(fountain, limit))`` cut further until it is at most ``budget`` characters
+    (neutralised fences are longer than the text they replace, so the excerpt alone cannot know)."""
+    limit = min(limit, budget)
+    while True:
+        block = code_block(excerpt(fountain, limit=limit))
+        if len(block) <= budget or limit <= 0:
+            return block
+        limit = max(0, limit - (len(block) - budget))
+
+
 def progress_bar(fraction: float | None, width: int = 20) -> str:
     """A fixed-width bar, e.g. ``██████░░░░``; None or junk counts as 0."""
     try:

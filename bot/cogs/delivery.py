@@ -17,7 +17,7 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.cogs._common import interaction_is_admin, slug, tell
-from bot.text import code_block, excerpt, format_duration, format_mb, number_emoji, safe
+from bot.text import MESSAGE_LIMIT, excerpt_block, format_duration, format_mb, number_emoji, safe
 from bot.views import ballot_view, smaller_view
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,8 @@ class Delivery(commands.Cog):
         pdf = Path(take["pdf_path"]) if take.get("pdf_path") else None
         if pdf and pdf.is_file():
             files.append(discord.File(pdf, filename=f"{slug(title)}-take{i}.pdf"))
-        msg = await channel.send(f"{head}\n{code_block(excerpt(text, limit=1600))}", files=files)
+        body = excerpt_block(text, budget=MESSAGE_LIMIT - len(head) - 1, limit=1600)
+        msg = await channel.send(f"{head}\n{body}", files=files)
         await self.bot.db(set_take_message, take["id"], msg.id)
         if open_vote and i <= 10:
             try:

@@ -149,3 +149,19 @@ def test_vote_closes_itself_at_the_deadline(make_stack, discord_double):
     assert "**Take 2** wins" in closed.content
     film = d.wait_for(lambda: st.rows("select payload from jobs where kind='film'"), what="film job")
     assert '"take_id"' in film[0]["payload"]
+
+
+def test_a_take_full_of_code_fences_is_still_posted(make_stack, discord_double, fake_jobs):
+    d, w = discord_double, discord_double.default
+
+    def write(ctx):  # a take whose page is all ``` (each is longer once neutralised in the excerpt)
+        out = fake_jobs.write(ctx)
+        for f in ctx.job_dir.glob("take*.fountain"):
+            f.write_text("INT. ROOM - DAY\n\n" + ("`" * 90 + "\n") * 40, encoding="utf-8")
+        return out
+
+    make_stack(handlers={"write": write, "film": fake_jobs.film})
+    start_film(d, w.member_id, title="*" * 100, takes=1)
+    take = wait_msgs(d, w.films_id, is_take, what="the take")[0]
+    assert len(take.content) <= 2000 and take.content.endswith("```") and "INT. ROOM" in take.content
+    wait_msgs(d, w.films_id, is_ballot, what="the ballot")

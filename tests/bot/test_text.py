@@ -1,6 +1,6 @@
 """Pure text helpers: escaping, excerpts, progress bars, listings."""
 from bot.cogs.queue import job_info_text, queue_text
-from bot.text import (brief_summary, code_block, emoji_number, excerpt, format_duration, number_emoji,
+from bot.text import (brief_summary, code_block, emoji_number, excerpt, excerpt_block, format_duration, number_emoji,
                       progress_bar, progress_text, safe, tally_text)
 
 
@@ -97,3 +97,11 @@ def test_brief_summary_counts_what_does_not_fit():
     assert len(s) <= 1400 and s.startswith("**Title:** T") and s.endswith("more")
     assert brief_summary({"title": "T", "lines": ["hi"], "props": ["a bell"]}) == \
         "**Title:** T\n**Line:** “hi”\n**Prop:** a bell"
+
+
+def test_excerpt_block_fits_its_budget_even_full_of_fences():
+    page = "INT. ROOM - DAY\n\n" + ("`" * 90 + "\n") * 40
+    assert len(code_block(excerpt(page, limit=1600))) > 1900  # what used to be sent
+    block = excerpt_block(page, budget=1900, limit=1600)
+    assert len(block) <= 1900 and block.startswith("```\nINT. ROOM") and block.endswith("\n```")
+    assert excerpt_block("short", budget=1900) == code_block("short")
