@@ -79,13 +79,18 @@ def reencode_command(exe: str, src: Path, out: Path, budget: Budget, config: Enc
             "-movflags", "+faststart", "-f", "mp4", str(out)]
 
 
-def run(cmd: list[str], timeout: float | None = None) -> None:
-    """Run an ffmpeg command; RenderError carrying ffmpeg's last words on failure."""
+def _execute(cmd: list[str], timeout: float | None) -> subprocess.CompletedProcess:
+    """Run ``cmd`` with stderr captured; RenderError (not a traceback) when it cannot start or times out."""
     try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               timeout=timeout)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise RenderError(f"ffmpeg could not run: {e}") from e
+
+
+def run(cmd: list[str], timeout: float | None = None) -> None:
+    """Run an ffmpeg command; RenderError carrying ffmpeg's last words on failure."""
+    proc = _execute(cmd, timeout)
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
         raise RenderError("ffmpeg failed: " + " | ".join(tail))
@@ -96,8 +101,7 @@ def probe(path: Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise RenderError(f"no such video: {path}")
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], stdin=subprocess.DEVNULL,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+    proc = _execute([ffmpeg_exe(), "-hide_banner", "-i", str(path)], timeout=60)  # exits 1: no output named
     text = proc.stderr.decode("utf-8", "replace")
     return parse_probe(text) | {"size": os.path.getsize(path)}
 

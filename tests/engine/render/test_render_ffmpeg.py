@@ -70,3 +70,23 @@ def test_parse_probe():
                                         "video_codec": "h264", "audio_codec": "aac"}
     silent = "\n".join(x for x in FFMPEG_SAYS.splitlines() if "Audio" not in x)
     assert parse_probe(silent)["has_audio"] is False
+
+
+def test_probe_reports_an_unusable_ffmpeg_as_a_render_error(tmp_path, monkeypatch):
+    """A broken or hung ffmpeg is a RenderError a user can read, not a traceback."""
+    import subprocess
+
+    from engine.render import ffmpeg as ff
+
+    video = tmp_path / "film.mp4"
+    video.write_bytes(b"not really a film")
+    monkeypatch.setattr(ff, "ffmpeg_exe", lambda: str(tmp_path / "no-such-ffmpeg"))
+    with pytest.raises(RenderError, match="ffmpeg could not run"):
+        ff.probe(video)
+
+    def hang(cmd, **kw):
+        raise subprocess.TimeoutExpired(cmd, kw.get("timeout"))
+
+    monkeypatch.setattr(ff.subprocess, "run", hang)
+    with pytest.raises(RenderError, match="ffmpeg could not run"):
+        ff.probe(video)
