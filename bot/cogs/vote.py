@@ -245,7 +245,10 @@ class Vote(commands.Cog):
             text = (f"🗳️ Voting on *{title}* closed ({reason}). **Take {i}** wins "
                     f"({tally_text(out['tally'], out['index_of'])}). Producing it now: job #{out['job_id']}.")
         if channel is not None:
-            await channel.send(text)
+            try:
+                await channel.send(text)
+            except discord.HTTPException as e:  # the vote is closed and the film queued all the same
+                log.warning("brief %s: could not announce the winner: %s", brief_id, e)
             if brief.get("message_id"):  # the ballot's buttons are done
                 try:
                     await channel.get_partial_message(brief["message_id"]).edit(view=None)

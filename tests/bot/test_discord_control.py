@@ -29,6 +29,19 @@ def test_produce_closes_the_latest_vote_for_the_requester_or_an_admin(make_stack
     assert "no open vote" in h.wait_original().content
 
 
+def test_closing_a_vote_answers_even_when_the_bot_cannot_post_there(make_stack, discord_double):
+    from tests.discord_double.state import SEND_MESSAGES
+
+    d, w = discord_double, discord_double.default
+    st = make_stack()
+    brief_id, _, _ = _voting(d, st, w.member_id)
+    d.set_channel_permissions(w.films_id, w.bot_role_id, deny=SEND_MESSAGES)
+    h = d.invoke_slash("produce", user=w.member_id, channel_id=w.films_id)
+    assert h.wait_original().content == "Closed."
+    assert get_brief(st.db, brief_id)["status"] in ("producing", "done")
+    assert st.rows("select kind from jobs where brief_id = ? and kind = 'film'", [brief_id])
+
+
 def test_queue_and_job_info(make_stack, discord_double, fake_jobs):
     d, w = discord_double, discord_double.default
     fake_jobs.film_gate = threading.Event()
