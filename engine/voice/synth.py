@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, replace
@@ -147,9 +148,11 @@ def _voice_line(index: int, scene: int, character: str, text: str, parenthetical
             raise
         except Exception as e:  # a backend bug must still read as a voice problem
             raise VoiceError(f"could not voice line {index + 1} ({character}): {e}") from e
+        if used != spec:  # noted before the WAV lands: a cached WAV without it would credit the wrong voice
+            side, tmp = wav.with_suffix(".json"), wav.with_suffix(".json.part")
+            tmp.write_text(json.dumps(asdict(used)), encoding="utf-8")
+            os.replace(tmp, side)
         write_wav(wav, audio, sr)
-        if used != spec:
-            wav.with_suffix(".json").write_text(json.dumps(asdict(used)), encoding="utf-8")
     return VoicedLine(index, scene, character, text, parenthetical, wav, wav_duration(wav), used)
 
 

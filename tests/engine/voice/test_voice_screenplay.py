@@ -85,6 +85,30 @@ def test_falls_back_to_espeak_when_the_neural_voice_fails(tmp_path, monkeypatch)
     assert [x.voice for x in again] == [x.voice for x in lines]
 
 
+def test_fallback_voice_survives_a_kill_right_after_the_wav_lands(tmp_path, monkeypatch):
+    """Killed between writing a fallback line's WAV and finishing: the resumed film credits the voice
+    that really spoke (eSpeak), not the neural one that failed."""
+    import engine.voice.synth as synth
+
+    class Killed(BaseException):
+        pass
+
+    real_write = synth.write_wav
+
+    def write_then_die(*args, **kwargs):
+        real_write(*args, **kwargs)
+        raise Killed()
+
+    monkeypatch.setitem(_LOADED, "hibari", _Broken())
+    monkeypatch.setattr(synth, "write_wav", write_then_die)
+    with pytest.raises(Killed):
+        voice_screenplay(play(), tmp_path)
+    monkeypatch.setattr(synth, "write_wav", real_write)
+    lines = voice_screenplay(play(), tmp_path)
+    assert lines[0].voice.backend == "espeak"
+    assert not list(tmp_path.glob("*.part"))
+
+
 def test_a_failing_fallback_is_a_clear_voice_error(tmp_path, monkeypatch):
     monkeypatch.setitem(_LOADED, "hibari", _Broken())
     broken_espeak = _Broken()
