@@ -111,7 +111,10 @@ def _encode(tl: Timeline, source: FrameSource, wav: Path, out: Path, budget: ff.
     n_frames = max(1, int(round(tl.duration * tl.fps)))
     clock = EtaClock()
     with open(out.with_suffix(".log"), "wb") as err:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err)
+        except OSError as e:
+            raise RenderError(f"ffmpeg could not run: {e}") from e
         try:
             for n in range(n_frames):
                 if n % config.progress_every == 0:
@@ -120,12 +123,17 @@ def _encode(tl: Timeline, source: FrameSource, wav: Path, out: Path, budget: ff.
                 proc.stdin.write(np.ascontiguousarray(source.frame(n / tl.fps)).tobytes())
             proc.stdin.close()
             code = proc.wait()
-        except BrokenPipeError:
+        except BrokenPipeError:  # ffmpeg stopped reading; its log says why
             code = proc.wait()
         except BaseException:  # cancelled or failed: stop ffmpeg, leave nothing behind
             proc.kill()
             proc.wait()
             raise
+        finally:
+            try:
+                proc.stdin.close()  # no-op when already closed; flushing into a dead pipe raises
+            except OSError:
+                pass
     if code != 0:
         tail = out.with_suffix(".log").read_text("utf-8", "replace").strip().splitlines()[-3:]
         raise RenderError("ffmpeg failed while encoding: " + " | ".join(tail))

@@ -163,3 +163,14 @@ def test_footage_shot_is_shown_for_its_line(tmp_path, shared_data):
     frame = frame_at(result.path, shot.start + 0.3)
     assert frame[: SIZE[1] // 2].std() > 20  # a real picture, not a flat card
     assert tl.visuals[-1].footage == ("PD clip",)
+
+
+def test_an_ffmpeg_that_cannot_start_is_a_render_error(tmp_path, monkeypatch):
+    from engine.render import ffmpeg as ff
+
+    tl = short_timeline(tmp_path)
+    monkeypatch.setattr(ff, "ffmpeg_exe", lambda: str(tmp_path / "no-such-ffmpeg"))
+    with pytest.raises(RenderError, match="ffmpeg could not run"):
+        render_film(tl, tmp_path / "out" / "film.mp4")
+    assert not (tmp_path / "out" / "film.mp4").exists()
+    assert not list((tmp_path / "out").glob(".render-*"))  # the work folder is cleaned up
