@@ -93,7 +93,11 @@ class Delivery(commands.Cog):
         log.warning("job %s: delivery failed (%s: %s), try %d", job["id"], type(error).__name__, error, n)
         if n < MAX_TRIES:
             return
-        await self.bot.db(mark_posted, job["id"], None)
+        try:
+            await self.bot.db(mark_posted, job["id"], None)
+        except Exception:  # raising here would end the delivery loop for every job; try again next tick
+            log.exception("job %s: cannot record that its delivery was given up", job["id"])
+            return
         channel = await self.bot.channel(job["channel_id"])
         if channel is not None:
             try:

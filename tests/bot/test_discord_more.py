@@ -165,3 +165,27 @@ def test_a_take_full_of_code_fences_is_still_posted(make_stack, discord_double, 
     take = wait_msgs(d, w.films_id, is_take, what="the take")[0]
     assert len(take.content) <= 2000 and take.content.endswith("```") and "INT. ROOM" in take.content
     wait_msgs(d, w.films_id, is_ballot, what="the ballot")
+
+
+def test_delivery_keeps_going_when_storage_fails_while_giving_up(make_stack, discord_double, monkeypatch):
+    import sqlite3
+
+    import storage.jobs
+    from tests.discord_double.state import SEND_MESSAGES
+
+    d, w = discord_double, discord_double.default
+    real, calls = storage.jobs.mark_posted, []
+
+    def flaky(db, job_id, message_id=None):  # the database is locked the first time
+        calls.append(job_id)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return real(db, job_id, message_id)
+
+    monkeypatch.setattr(storage.jobs, "mark_posted", flaky)
+    st = make_stack()
+    d.set_channel_permissions(w.films_id, w.bot_role_id, deny=SEND_MESSAGES)  # the takes cannot be posted
+    start_film(d, w.member_id, takes=1)
+    d.wait_for(lambda: st.rows("select id from jobs where kind = 'write' and posted_at is not null"),
+               what="the undeliverable job given up on, after a failed first try")
+    assert len(calls) >= 2
