@@ -19,9 +19,19 @@ ACCENT = (224, 180, 90)
 MAX_CARD_CHARS = 600
 
 
+# DejaVu Sans (Vera's metrics plus Cyrillic, Greek, Hebrew, Arabic...) where the system has it, so
+# non-Latin titles and lines are not drawn as empty boxes; Linux distributions' usual places.
+_WIDE_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu-sans-fonts",
+                   "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF", "/usr/local/share/fonts")
+
+
 @functools.lru_cache(maxsize=None)
 def _font_path(bold: bool) -> str | None:
-    """Bitstream Vera from the reportlab wheel (a dependency; permissive licence), when present."""
+    """DejaVu Sans when installed, else Bitstream Vera from the reportlab wheel (a dependency), when present."""
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    for folder in _WIDE_FONT_DIRS:
+        if (Path(folder) / name).is_file():
+            return str(Path(folder) / name)
     spec = importlib.util.find_spec("reportlab")
     if spec and spec.submodule_search_locations:
         path = Path(list(spec.submodule_search_locations)[0]) / "fonts" / ("VeraBd.ttf" if bold else "Vera.ttf")
