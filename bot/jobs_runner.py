@@ -109,6 +109,8 @@ def footage_clips(folder: str | None) -> tuple[Path, ...]:
     if not folder:
         return ()
     path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise FootageError(f"footage must be a folder of video clips; {path} is a file")
     if not path.is_dir():
         raise FootageError(f"footage folder {path} does not exist")
     clips = tuple(sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_EXTS and p.is_file()))

@@ -90,9 +90,10 @@ def _payload(args: argparse.Namespace, settings: Settings, brief) -> dict:
     if args.footage is not None and not args.demo:
         from bot.jobs_runner import footage_clips
         from engine.errors import FootageError
+        from engine.pipeline.produce import footage_shots
 
         try:
-            footage_clips(str(args.footage))
+            footage_shots(footage_clips(str(args.footage)))  # readable video, before any writing
         except FootageError as e:
             raise CliError(str(e)) from None
     cast = None if not args.cast or args.demo else [n for n in args.cast]

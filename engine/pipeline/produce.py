@@ -45,12 +45,12 @@ def produce(plan: ProductionPlan, job_dir: Path, on_progress: ProgressFn = null_
     if not screenplay.title:
         screenplay.title = plan.brief.title
     timings: dict[str, float] = {}
+    shots = footage_shots(plan.footage)  # unreadable footage fails here, before any stage runs
     cast = run_stage(CastStage(), CastInputs(tuple(screenplay.characters()), plan.members, plan.cast),
                      job_dir, on_progress, timings)
     lines = run_stage(VoiceStage(), (screenplay, cast), job_dir, on_progress, timings)
     run_stage(SwapStage(), (cast, plan.footage), job_dir, on_progress, timings)
     faces = {c: a.face for c, a in cast.items() if a.face}
-    shots = footage_shots(plan.footage)
     inputs = RenderInputs(screenplay, lines, faces, shots, credits_for(plan, screenplay, cast, lines, shots),
                           plan.size, plan.fps, plan.max_mb)
     result = run_stage(RenderStage(), inputs, job_dir, on_progress, timings)
@@ -75,14 +75,22 @@ def credits_for(plan: ProductionPlan, screenplay, cast, lines, shots):
 
 def footage_shots(clips, shot_s: float = 4.0) -> list:
     """Cut each clip into shots of at most ``shot_s`` seconds, in order, for the lines to use."""
+    from engine.errors import FootageError
     from engine.render import FootageShot, probe
 
     shots = []
     for clip in clips:
-        duration = float(probe(Path(clip)).get("duration") or 0.0)
+        info = probe(Path(clip))
+        duration = float(info.get("duration") or 0.0)
+        if not info.get("video_codec") or duration <= 0.5:
+            log.warning("footage %s skipped: no readable video in it (or under half a second)", Path(clip).name)
+            continue
         t = 0.0
         while duration - t > 0.5:
             shots.append(FootageShot(Path(clip), round(t, 3), round(min(duration, t + shot_s), 3),
                                      source=Path(clip).name))
             t += shot_s
+    if clips and not shots:  # footage was asked for: never quietly make the film without it
+        raise FootageError(f"none of the {len(clips)} footage clip(s) could be read as video "
+                           f"({', '.join(Path(c).name for c in list(clips)[:3])}{'...' if len(clips) > 3 else ''})")
     return shots
