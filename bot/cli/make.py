@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-mb", type=float, help="size limit in MiB (default BENJAMIN_MAX_MB)")
     parser.add_argument("--size", default="640x360", help="frame size WIDTHxHEIGHT (default 640x360)")
     parser.add_argument("--fps", type=int, default=24, help="frames per second (default 24)")
-    parser.add_argument("--out", type=Path, help="where to put the film (default BENJAMIN_HOME/films/)")
+    parser.add_argument("--out", type=Path, help="where to put the film: a file, or a folder (default BENJAMIN_HOME/films/)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON, no progress bar")
     parser.add_argument("--detach", action="store_true", help="only queue the job (a `bot.py worker` runs it)")
 
@@ -78,6 +78,10 @@ def _payload(args: argparse.Namespace, settings: Settings, brief) -> dict:
     m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", args.size or "")
     if not m:
         raise CliError(f"--size must look like 640x360, not {args.size!r}")
+    if not (64 <= int(m[1]) <= 3840 and 64 <= int(m[2]) <= 2160):  # the renderer's range, checked before writing
+        raise CliError(f"--size {m[1]}x{m[2]} is out of range (64x64 to 3840x2160)")
+    if args.take is not None and not 1 <= args.take <= args.takes:
+        raise CliError(f"--take must be between 1 and --takes ({args.takes}), not {args.take}")
     if args.top_k is not None and args.top_k < 0:
         raise CliError("--top-k must be 0 (all) or more")
     if not 1 <= args.fps <= 60:
@@ -125,6 +129,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
     brief = brief_from_args(args)
     payload = _payload(args, settings, brief)
+    _check_out(args.out)
     settings.ensure_home()
     db = _open(settings)
     if payload["cast"]:
@@ -136,6 +141,23 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     row = wait_for_job(settings, db, job_id, show=not args.json)
     return _report(args, settings, row)
+
+
+def _check_out(out: Path | None) -> None:
+    """--out's folder exists (or is made) and takes a file, checked before any work (root ignores modes, so try)."""
+    import tempfile
+
+    if out is None:
+        return
+    folder = out if out.is_dir() else out.parent
+    if folder.exists() and not folder.is_dir():
+        raise CliError(f"cannot write the film to {out}: {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise CliError(f"cannot write the film to {out}: {e.strerror or e}") from None
 
 
 def _open(settings: Settings):
@@ -158,7 +180,10 @@ def _report(args, settings: Settings, row: dict) -> int:
     if row["status"] != "done":
         raise EngineError(f"{row['error'] or 'the job failed'} (job {row['id']} failed)")
     result = dict(row["result"])
-    out = args.out or settings.home / "films" / f"{row['id']}_{_slug(row['payload']['brief']['title'])}.mp4"
+    name = f"{row['id']}_{_slug(row['payload']['brief']['title'])}.mp4"
+    out = settings.home / "films" / name if args.out is None else args.out
+    if out.is_dir():  # --out DIR: the film goes inside it under its usual name
+        out = out / name
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.part")

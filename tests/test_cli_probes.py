@@ -1,0 +1,117 @@
+"""What a newcomer's hostile or mistaken command lines found: each fails early with one clear line, or is handled."""
+import argparse
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main as cli
+
+
+def _jobs() -> int:
+    """Jobs ever queued in this test's BENJAMIN_HOME (any status)."""
+    db_path = Path(os.environ["BENJAMIN_HOME"]) / "benjamin.db"
+    if not db_path.exists():
+        return 0
+    from storage.db import open_db
+
+    db = open_db(db_path)
+    return db["jobs"].count if db["jobs"].exists() else 0
+
+
+def _one_line_error(err: str) -> str:
+    lines = [x for x in err.strip().splitlines() if x.strip()]
+    assert lines and "Traceback" not in err, err
+    return lines[-1]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    """A real 2-second video with no audio track (made with imageio-ffmpeg's binary)."""
+    import imageio_ffmpeg
+
+    out = tmp_path_factory.mktemp("clips") / "silent.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc=size=160x120:rate=12", "-t", "2", "-pix_fmt", "yuv420p", str(out)], check=True)
+    return out
+
+
+def test_cards_draw_cyrillic_hebrew_and_arabic_not_empty_boxes():
+    from engine.render import cards
+
+    if not list(Path("/usr/share/fonts").glob("**/DejaVuSans.ttf")):
+        pytest.skip("no DejaVu Sans installed on this machine (Vera, the fallback, has only Latin glyphs)")
+    fnt = cards.font(24)
+    missing = bytes(fnt.getmask("\U000F0000"))  # a private-use code point: the font's empty box
+    for ch in "ЖשمΩ":
+        assert bytes(fnt.getmask(ch)) != missing, ch
+
+
+def test_footage_folder_of_corrupt_clips_is_refused_before_any_work(tmp_path, capsys):
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    (folder / "a.mp4").write_bytes(os.urandom(4000))
+    (folder / "b.mp4").write_bytes(b"")
+    rc = cli(["make", "--takes", "1", "--footage", str(folder)])
+    err = _one_line_error(capsys.readouterr().err)
+    assert rc != 0 and "could be read as video" in err and "a.mp4" in err
+    assert _jobs() == 0  # nothing queued, nothing written
+
+
+def test_footage_keeps_the_readable_clips_of_a_mixed_folder(tmp_path, clip):
+    from engine.errors import FootageError
+    from engine.pipeline.produce import footage_shots
+
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(os.urandom(4000))
+    shots = footage_shots([bad, clip])
+    assert shots and {s.path for s in shots} == {clip}
+    with pytest.raises(FootageError):
+        footage_shots([bad])
+
+
+def test_footage_given_a_file_says_it_wants_a_folder(clip, capsys):
+    rc = cli(["make", "--takes", "1", "--footage", str(clip)])
+    err = _one_line_error(capsys.readouterr().err)
+    assert rc != 0 and "is a file" in err and "does not exist" not in err
+
+
+@pytest.mark.parametrize("flags, says", [
+    (["--size", "1x1"], "--size 1x1 is out of range"),
+    (["--size", "99999x99999"], "out of range"),
+    (["--takes", "2", "--take", "3"], "--take must be between 1 and --takes (2)"),
+    (["--take", "0"], "--take must be between 1"),
+])
+def test_make_rejects_impossible_numbers_before_writing(flags, says, capsys):
+    rc = cli(["make", *flags])
+    err = _one_line_error(capsys.readouterr().err)
+    assert rc != 0 and says in err
+    assert _jobs() == 0
+
+
+def test_make_out_under_a_file_is_refused_before_writing(tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    rc = cli(["make", "--takes", "1", "--out", str(blocker / "film.mp4")])
+    err = _one_line_error(capsys.readouterr().err)
+    assert rc != 0 and "is a file, not a folder" in err
+    assert _jobs() == 0
+
+
+def test_make_out_an_existing_folder_puts_the_film_inside(tmp_path, capsys):
+    from bot.cli.make import _report
+    from bot.settings import load_settings
+
+    film = tmp_path / "job" / "film.mp4"
+    film.parent.mkdir()
+    film.write_bytes(b"\x00" * 64)
+    outdir = tmp_path / "films here"
+    outdir.mkdir()
+    row = {"id": 7, "status": "done", "error": None, "payload": {"brief": {"title": "Lumière à l'œil"}},
+           "result": {"film": str(film), "duration_s": 1.0, "size_bytes": 64}}
+    rc = _report(argparse.Namespace(out=outdir, json=True), load_settings(None), row)
+    result = json.loads(capsys.readouterr().out)
+    assert rc == 0 and Path(result["out"]).parent == outdir.resolve()
+    assert Path(result["out"]).read_bytes() == film.read_bytes()
