@@ -94,6 +94,7 @@ class BenjaminBot(commands.Bot):
         for ext in self._extensions:
             await self.load_extension(ext)
         self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons keep working after a restart
+        self.tree.error(self._command_failed)
         if self._sync_commands:
             synced = await self.tree.sync()
             log.info("synced %d application commands", len(synced))
@@ -104,6 +105,16 @@ class BenjaminBot(commands.Bot):
 
         _shards, url, _limits = await self.http.get_bot_gateway()
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+
+    async def _command_failed(self, interaction: discord.Interaction, error: Exception) -> None:
+        """A slash command raised: log it and tell the person, briefly (no traceback), instead of silence."""
+        from bot.cogs._common import tell
+
+        log.error("command %r failed", getattr(interaction.command, "name", None), exc_info=error)
+        try:
+            await tell(interaction, "Something went wrong with that command; the bot's log has the details.")
+        except discord.HTTPException as e:  # e.g. the interaction expired meanwhile
+            log.warning("could not tell the user about the failure: %s", e)
 
     async def on_ready(self) -> None:
         log.info("connected as %s (%s) to %d guild(s)", self.user, getattr(self.user, "id", "?"), len(self.guilds))

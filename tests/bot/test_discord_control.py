@@ -107,3 +107,17 @@ def test_bot_py_run_connects_and_answers(discord_double, tmp_path):
         out, err = proc.communicate(timeout=30)
     assert "Traceback" not in err, err[-2000:]
     assert d.token not in err + out
+
+
+def test_a_failing_command_answers_instead_of_going_silent(make_stack, discord_double, monkeypatch):
+    import storage.jobs
+
+    def broken(db, workers=1):
+        raise RuntimeError("boom at /secret/path")
+
+    d, w = discord_double, discord_double.default
+    make_stack()
+    monkeypatch.setattr(storage.jobs, "queue", broken)
+    h = d.invoke_slash("queue", user=w.member_id, channel_id=w.films_id)
+    text = h.wait_original().content
+    assert "Something went wrong" in text and "boom" not in text and "Traceback" not in text
