@@ -121,17 +121,17 @@ def more_takes(db, brief_id: int, user_id: int, max_takes: int, cap: int) -> tup
         if brief is None or brief["status"] != "voting":
             return "Voting on that brief is closed, so no more takes."
         have = len(takes_for_brief(db, brief_id))
-        coming = sum(int(j["payload"].get("takes", 1)) for j in jobs.jobs_for_brief(db, brief_id)
-                     if j["kind"] == "write" and j["status"] in ("queued", "running"))
+        brief_jobs = jobs.jobs_for_brief(db, brief_id)
+        coming = sum(int(j["payload"].get("takes", 1)) for j in brief_jobs
+                     if j["kind"] == "write" and j["status"] in jobs.ACTIVE)
         if have + coming >= max_takes:
             return f"This brief already has {have + coming} take(s) written or on the way; the limit is {max_takes}."
         active = jobs.user_active_count(db, user_id)
         if cap and active >= cap:
             return f"You already have {active} job(s) queued or running; the limit is {cap}."
         payload = {"brief_id": brief_id, "takes": 1, "start_index": have + coming}  # worker numbers it have+coming+1
-        first = jobs.jobs_for_brief(db, brief_id)
-        if first and first[0]["payload"].get("model"):
-            payload["model"] = first[0]["payload"]["model"]
+        if brief_jobs and brief_jobs[0]["payload"].get("model"):  # the same writer as the first takes
+            payload["model"] = brief_jobs[0]["payload"]["model"]
         job_id = jobs.enqueue(db, "write", payload, requester_id=user_id, guild_id=brief["guild_id"],
                               channel_id=brief["channel_id"], brief_id=brief_id)
     return have + coming + 1, job_id
