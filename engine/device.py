@@ -3,22 +3,27 @@ from __future__ import annotations
 
 import logging
 
+from engine.errors import ModelError
+
 log = logging.getLogger(__name__)
 
 
 def pick_device(preference: str = "auto") -> str:
-    """Return "cuda" or "cpu". ``preference`` is auto|cpu|cuda (BENJAMIN_DEVICE)."""
+    """Return "cuda" or "cpu". ``preference`` is auto|cpu|cuda (BENJAMIN_DEVICE).
+
+    ModelError (a user-facing EngineError, for every caller alike) when the preference is unknown or
+    names a CUDA device torch cannot see."""
     import torch
 
     preference = (preference or "auto").lower()
     if preference not in {"auto", "cpu", "cuda"}:
-        raise ValueError(f"device must be auto, cpu or cuda, not {preference!r}")
+        raise ModelError(f"device must be auto, cpu or cuda, not {preference!r}")
     if preference == "cpu":
         return "cpu"
     if torch.cuda.is_available():
         return "cuda"
     if preference == "cuda":
-        raise RuntimeError("BENJAMIN_DEVICE=cuda but torch sees no CUDA device")
+        raise ModelError("BENJAMIN_DEVICE=cuda but torch sees no CUDA device")
     return "cpu"
 
 

@@ -40,9 +40,10 @@ def sample_hf(path: Path, brief: Brief, seeds: list[int], lines: int, options,
               on_progress: ProgressFn) -> tuple[list[str], list[float]]:
     """One take per seed (each its own pass); returns the takes' texts and mean log-probabilities."""
     from engine.screenplay.weave import WeaveConfig, Weaver
-    from engine.screenplay.writer import device_for, prime_text
+    from engine.device import pick_device
+    from engine.screenplay.writer import prime_text
 
-    device = device_for(options.device)
+    device = pick_device(options.device)
     tok, model = load_hf(str(Path(path).resolve()), device)
     texts, logprobs, clock = [], [], EtaClock()
     for k, seed in enumerate(seeds):

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.device import amp_dtype, pick_device
-from engine.errors import Cancelled, CorpusError, ModelError
+from engine.errors import Cancelled, CorpusError
 from engine.progress import EtaClock, Progress, ProgressFn, null_progress
 from engine.screenplay.checkpoint import Checkpoint, check_vocab, load_checkpoint, save_checkpoint
 from engine.screenplay.corpus import Corpus, load_corpus
@@ -65,10 +65,7 @@ def train(corpus: list[Path], config: TrainConfig, out: Path, resume: bool = Fal
           on_progress: ProgressFn = null_progress) -> TrainResult:
     """Train (or resume) a character LSTM on ``corpus`` and write the checkpoint to ``out``."""
     out = Path(out)
-    try:
-        device = pick_device(config.device)
-    except (RuntimeError, ValueError) as e:
-        raise ModelError(str(e)) from None
+    device = pick_device(config.device)
     data = load_corpus(corpus, config.val_fraction, config.cache_dir or out.parent / ".cache")
     ckpt = _start(data, config, out, resume, device)
     model = ckpt.model

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.brief import MAX_PAGES, MIN_PAGES, Brief
+from engine.device import pick_device
 from engine.errors import BriefError, ModelError
 from engine.progress import EtaClock, Progress, ProgressFn, null_progress
 from engine.screenplay.document import Action, Dialogue, Scene, Screenplay
@@ -116,7 +117,7 @@ def _sample_lstm(path: Path, brief: Brief, seeds: list[int], lines: int, options
                  on_progress: ProgressFn) -> tuple[list[str], list[float]]:
     from engine.screenplay.sampler import sample_lstm
 
-    device = device_for(options.device)
+    device = pick_device(options.device)
     model, vocab = load_writer(path, device)
     weavers = [Weaver(brief, lines, random.Random(s), prime_text(brief, s), WeaveConfig(), options.max_cast)
                for s in seeds]
@@ -129,16 +130,6 @@ def _sample_lstm(path: Path, brief: Brief, seeds: list[int], lines: int, options
 
     stats = sample_lstm(model, vocab, weavers, seeds, options.temperature, options.top_k, max_steps, device, step)
     return [w.text for w in weavers], [s.logprob / max(1, s.chosen) for s in stats]
-
-
-def device_for(preference: str) -> str:
-    """pick_device, with a ModelError (not a traceback) for cuda on a machine without one."""
-    from engine.device import pick_device
-
-    try:
-        return pick_device(preference)
-    except (RuntimeError, ValueError) as e:
-        raise ModelError(str(e)) from None
 
 
 @functools.lru_cache(maxsize=4)
