@@ -28,9 +28,8 @@ def pick_device(preference: str = "auto") -> str:
 
 
 def amp_dtype(device: str):
-    """The autocast dtype for ``device``: bf16 where supported on CUDA, else None (no AMP)."""
+    """The autocast dtype for ``device``: fp16 on CUDA (cuDNN's LSTM kernels take fp16 everywhere, bf16 only
+    on some versions; training pairs it with a GradScaler), else None (no AMP)."""
     import torch
 
-    if device != "cuda":
-        return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float16 if device == "cuda" else None

@@ -223,8 +223,9 @@ def _jsonable(config: TrainConfig) -> dict:
 
 
 def _autocast(device: str):
-    """fp16 autocast on CUDA (cuDNN's LSTM kernels take fp16 everywhere; bf16 only on some versions)."""
-    return torch.autocast("cuda", dtype=torch.float16) if amp_dtype(device) is not None else None
+    """Autocast at engine.device's AMP dtype (fp16 on CUDA), or None on CPU."""
+    dtype = amp_dtype(device)
+    return torch.autocast("cuda", dtype=dtype) if dtype is not None else None
 
 
 class _null:

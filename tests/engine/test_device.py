@@ -12,6 +12,7 @@ def test_cpu_and_auto():
     assert pick_device("CPU") == "cpu"
     assert pick_device(None) == pick_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
     assert amp_dtype("cpu") is None
+    assert amp_dtype("cuda") is torch.float16  # what training's GradScaler is paired with
 
 
 def test_unknown_device_is_an_engine_error():
