@@ -25,14 +25,35 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 KINDS = ("write", "film", "train")
 FILE_MARGIN_BYTES = 512 * 1024  # room for the poster and script beside the mp4
-EXTRA_TAKE_VOTE_S = 120
-MAX_TRIES = 5  # delivery attempts before giving up on a job  # a late take gets at least this long to be voted on
+EXTRA_TAKE_VOTE_S = 120  # a late take gets at least this long to be voted on
+MAX_TRIES = 5  # delivery attempts before giving up on a job
 
 
 def pending(db) -> list[dict]:
     from storage.jobs import finished_unposted
 
     return [j for j in finished_unposted(db, kinds=KINDS) if j.get("channel_id")]
+
+
+def open_ballot(db, brief_id: int, now: float, vote_s: float) -> dict | None:
+    """Open a brief's vote (writing → voting, closing ``vote_s`` from now, or the brief's own "vote_seconds")
+    or, for a late take, keep it open at least EXTRA_TAKE_VOTE_S more; atomically. Returns the brief as it
+    is now, or None when it is no longer open to votes (closed while its takes were being posted)."""
+    from storage.briefs import get_brief, set_brief_status, set_vote_deadline
+    from storage.db import immediate
+
+    with immediate(db):
+        brief = get_brief(db, brief_id)
+        if brief is None or brief["status"] not in ("writing", "voting"):
+            return None
+        vote_s = (brief["brief"].get("extra") or {}).get("vote_seconds") or vote_s  # see film.start_brief
+        if brief["status"] == "writing":
+            deadline = now + vote_s
+            set_brief_status(db, brief_id, "voting")
+        else:
+            deadline = max(brief.get("vote_deadline") or 0, now + min(vote_s, EXTRA_TAKE_VOTE_S))
+        set_vote_deadline(db, brief_id, deadline)
+        return get_brief(db, brief_id)
 
 
 def _closers(requester_id: int, me) -> str:
@@ -166,20 +187,15 @@ class Delivery(commands.Cog):
                 log.warning("take %s: could not add the vote reaction: %s", take["id"], e)
         return msg.id
 
-    async def _post_ballot(self, channel, brief_row: dict, n_takes: int) -> int:
-        from storage.briefs import set_brief_message, set_brief_status, set_vote_deadline
+    async def _post_ballot(self, channel, brief_row: dict, n_takes: int) -> int | None:
+        from storage.briefs import set_brief_message
 
         s = self.bot.settings
         brief_id = brief_row["id"]
-        now = time.time()
-        deadline = brief_row.get("vote_deadline") or 0
-        vote_s = (brief_row["brief"].get("extra") or {}).get("vote_seconds") or s.vote_seconds  # see start_brief
-        if brief_row["status"] == "writing":
-            deadline = now + vote_s
-            await self.bot.db(set_brief_status, brief_id, "voting")
-        else:
-            deadline = max(deadline, now + min(vote_s, EXTRA_TAKE_VOTE_S))
-        await self.bot.db(set_vote_deadline, brief_id, deadline)
+        brief_row = await self.bot.db(open_ballot, brief_id, time.time(), s.vote_seconds)
+        if brief_row is None:  # the vote closed meanwhile: no ballot for it
+            return None
+        deadline = brief_row["vote_deadline"]
         old = brief_row.get("message_id")
         if old:  # keep the buttons under the newest take
             try:

@@ -116,3 +116,18 @@ def test_reconcile_votes_matches_the_reactions(db):
     assert user_vote(db, brief_id, BOB) is None
     assert user_vote(db, brief_id, 400) == t3  # new: their last reacted take
     assert reconcile_votes(db, brief_id, {ALICE: [t1, t3], 400: [t2, t3]}) == 0
+
+
+def test_a_ballot_opens_the_vote_extends_it_for_a_late_take_and_never_reopens_a_closed_one():
+    from bot.cogs.delivery import EXTRA_TAKE_VOTE_S, open_ballot
+
+    db = open_db(None)
+    brief_id, _job = start_brief(db, BRIEF, takes=1, guild_id=1, channel_id=2, requester_id=REQUESTER,
+                                 source="test", cap=0, vote_seconds=50)
+    add_take(db, brief_id, index=1, fountain_path="/x/1.fountain", pdf_path=None, seed=1, score=0.0)
+    row = open_ballot(db, brief_id, 1000.0, vote_s=600)
+    assert row["status"] == "voting" and row["vote_deadline"] == 1050.0  # the brief's own vote length
+    assert open_ballot(db, brief_id, 1040.0, vote_s=600)["vote_deadline"] == 1040.0 + min(50, EXTRA_TAKE_VOTE_S)
+    assert close_vote(db, brief_id, max_mb=8.0) is not None  # closed while a late take was being posted
+    assert open_ballot(db, brief_id, 1045.0, vote_s=600) is None
+    assert get_brief(db, brief_id)["status"] == "producing" and get_brief(db, brief_id)["vote_deadline"] == 1090.0
