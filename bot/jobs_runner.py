@@ -144,12 +144,16 @@ def produce_take(ctx: JobContext, brief: Brief, fountain_path: Path, payload: di
 
 
 @contextlib.contextmanager
-def _failing_brief(ctx: JobContext, brief_id: int | None):
-    """Mark the brief failed (or cancelled) when the job ends that way, then let the error through."""
+def _failing_brief(ctx: JobContext, brief_id: int | None, only_while: tuple[str, ...] | None = None):
+    """Mark the brief failed (or cancelled) when the job ends that way, then let the error through.
+
+    ``only_while``: brief statuses in which this job's failure ends the brief (else it is left as it is)."""
     try:
         yield
     except (EngineError, OSError) as e:
         if brief_id is None:
+            raise
+        if only_while is not None and (briefstore.get_brief(ctx.db, brief_id) or {}).get("status") not in only_while:
             raise
         if not isinstance(e, Cancelled):
             briefstore.set_brief_status(ctx.db, brief_id, "failed")
@@ -183,7 +187,7 @@ def run_write(ctx: JobContext) -> dict:
     """Write takes for a stored brief (payload: brief_id, takes, seed?, model?, start_index?)."""
     payload = ctx.job["payload"]
     brief_id = _brief_id(ctx, payload)
-    with _failing_brief(ctx, brief_id):
+    with _failing_brief(ctx, brief_id, only_while=("writing",)):  # a late extra take failing keeps the vote
         brief = _load_brief(ctx, payload)
         written = write_and_record(ctx, brief, brief_id, payload, {})
         return {"brief_id": brief_id, "take_ids": [tid for _, tid in written],

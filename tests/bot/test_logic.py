@@ -131,3 +131,25 @@ def test_a_ballot_opens_the_vote_extends_it_for_a_late_take_and_never_reopens_a_
     assert close_vote(db, brief_id, max_mb=8.0) is not None  # closed while a late take was being posted
     assert open_ballot(db, brief_id, 1045.0, vote_s=600) is None
     assert get_brief(db, brief_id)["status"] == "producing" and get_brief(db, brief_id)["vote_deadline"] == 1090.0
+
+
+def test_a_failed_extra_take_keeps_the_vote_but_a_failed_first_write_ends_the_brief(monkeypatch, tmp_path):
+    import bot.jobs_runner as runner
+    from bot.settings import load_settings
+    from engine.errors import EngineError
+
+    def fails(*args, **kwargs):
+        raise EngineError("the writer ran out of memory")
+
+    monkeypatch.setattr(runner, "write_and_record", fails)
+    db = open_db(None)
+    settings = load_settings(None, environ={"BENJAMIN_HOME": str(tmp_path)})
+    voting, _takes = _voting_brief(db, n_takes=2)
+    writing, _job = start_brief(db, BRIEF, takes=1, guild_id=1, channel_id=2, requester_id=ALICE, source="test", cap=0)
+    for brief_id in (voting, writing):
+        job = {"id": 0, "brief_id": brief_id, "guild_id": 1, "payload": {"brief_id": brief_id, "takes": 1}}
+        ctx = runner.JobContext(settings=settings, db=db, job=job, job_dir=tmp_path, on_progress=lambda p: None)
+        with pytest.raises(EngineError):
+            runner.run_write(ctx)
+    assert get_brief(db, voting)["status"] == "voting"  # its takes can still be voted on and produced
+    assert get_brief(db, writing)["status"] == "failed"
