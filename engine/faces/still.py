@@ -26,6 +26,7 @@ def face_still(path: Path, out_dir: Path | None = None) -> Path:
     if not path.is_file():
         raise FaceError(f"video {path} does not exist")
     out_dir = Path(out_dir) if out_dir else path.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
     cap = cv2.VideoCapture(str(path))
     try:
         frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -38,7 +39,8 @@ def face_still(path: Path, out_dir: Path | None = None) -> Path:
             if not ok:
                 continue
             still = out_dir / f"{path.stem}-frame{k}.jpg"
-            cv2.imwrite(str(still), frame)
+            if not cv2.imwrite(str(still), frame):
+                raise FaceError(f"could not save a frame of {path.name} to {out_dir}")
             try:
                 check_photo(still)
                 return still
