@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,7 +155,7 @@ def load_corpus(paths: list[Path], val_fraction: float = 0.05, cache_dir: Path |
                 meta = json.loads(str(z["meta"]))
                 log.info("corpus from cache %s", cache)
                 return Corpus(meta["vocab"], z["train"], z["val"], meta["documents"], key)
-        except (OSError, ValueError, KeyError) as e:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:  # torn or foreign: redo it
             log.warning("ignoring unreadable corpus cache %s: %s", cache, e)
     train_parts, val_parts = [], []
     for f in files:
@@ -172,7 +173,10 @@ def load_corpus(paths: list[Path], val_fraction: float = 0.05, cache_dir: Path |
     vocab = UNK + "".join(sorted(set(train_text)))
     corpus = Corpus(vocab, encode(train_text, vocab), encode(val_text, vocab), len(train_parts), key)
     if cache:
-        _save_cache(cache, corpus)
+        try:
+            _save_cache(cache, corpus)
+        except OSError as e:  # the cache only saves time: a full or read-only disk must not stop training
+            log.warning("could not write the corpus cache %s: %s", cache, e)
     log.info("corpus: %d documents, %d train / %d val chars, %d symbols",
              corpus.documents, len(corpus.train), len(corpus.val), len(vocab))
     return corpus
@@ -188,5 +192,9 @@ def _save_cache(cache: Path, corpus: Corpus) -> None:
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp.npz")
     meta = json.dumps({"vocab": corpus.vocab, "documents": corpus.documents})
-    np.savez(tmp, train=corpus.train, val=corpus.val, meta=np.array(meta))
-    os.replace(tmp, cache)
+    try:
+        np.savez(tmp, train=corpus.train, val=corpus.val, meta=np.array(meta))
+        os.replace(tmp, cache)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise

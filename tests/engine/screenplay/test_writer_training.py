@@ -137,3 +137,27 @@ def test_resume_on_cpu_from_a_cuda_amp_checkpoint(tmp_path):
     torch.save(payload, out)
     result = train(corpus, _tiny(40), out, resume=True)
     assert result.steps == 40 and np.isfinite(result.val_bpc)
+
+
+def test_a_torn_corpus_cache_is_rebuilt_and_an_unwritable_one_skipped(tmp_path, monkeypatch):
+    import engine.screenplay.corpus as corpus_mod
+
+    src = tmp_path / "plays"
+    src.mkdir()
+    play = small_corpus()[0]
+    (src / play.name).write_text(play.read_text())
+    cache = tmp_path / "cache"
+    first = load_corpus([src], cache_dir=cache)
+    (npz,) = cache.glob("corpus-*.npz")
+    npz.write_bytes(npz.read_bytes()[: npz.stat().st_size // 2])  # torn (disk trouble, a bad copy)
+    again = load_corpus([src], cache_dir=cache)
+    assert np.array_equal(first.train, again.train) and first.vocab == again.vocab
+    with np.load(npz) as z:  # and written again, whole
+        assert np.array_equal(z["train"], first.train)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(corpus_mod.np, "savez", disk_full)
+    fresh = load_corpus([src], cache_dir=tmp_path / "other-cache")
+    assert np.array_equal(fresh.train, first.train)
