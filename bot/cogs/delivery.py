@@ -16,7 +16,7 @@ from pathlib import Path
 import discord
 from discord.ext import commands, tasks
 
-from bot.cogs._common import interaction_is_admin, slug, tell
+from bot.cogs._common import cap_message, interaction_is_admin, slug, tell
 from bot.text import MESSAGE_LIMIT, excerpt_block, format_duration, format_mb, number_emoji, safe
 from bot.views import ballot_view, smaller_view
 
@@ -56,6 +56,20 @@ def open_ballot(db, brief_id: int, now: float, vote_s: float) -> dict | None:
         return get_brief(db, brief_id)
 
 
+def queue_smaller(db, job: dict, payload: dict, user_id: int, cap: int) -> int | str:
+    """Queue ``job``'s film again with ``payload``, within ``user_id``'s cap, in one transaction (a double
+    click cannot pass the cap twice); a string is a refusal to show."""
+    from storage.db import immediate
+    from storage.jobs import enqueue, user_active_count
+
+    with immediate(db):
+        active = user_active_count(db, user_id)
+        if cap and active >= cap:
+            return cap_message(active, cap)
+        return enqueue(db, "film", payload, requester_id=job["requester_id"], guild_id=job["guild_id"],
+                       channel_id=job["channel_id"], brief_id=job["brief_id"])
+
+
 def _closers(requester_id: int, me) -> str:
     """Who may close a vote, and who breaks ties; a scheduled challenge (the bot asked) has no requester."""
     if me is not None and requester_id == me.id:
@@ -73,7 +87,6 @@ class Delivery(commands.Cog):
         self.bot = bot
         self._busy: set[int] = set()
         self._tries: dict[int, int] = {}
-        self._checked_history: set[int] = set()
         self._startup: set[int] | None = None  # jobs already finished-unposted when this process started
 
     async def cog_load(self) -> None:
@@ -276,7 +289,7 @@ class Delivery(commands.Cog):
 
     async def smaller_from_interaction(self, interaction: discord.Interaction, job_id: int) -> None:
         """📉 button: queue the same film again with a smaller size budget."""
-        from storage.jobs import enqueue, get_job, user_active_count
+        from storage.jobs import get_job
 
         job = await self.bot.db(get_job, job_id)
         if job is None:
@@ -285,14 +298,13 @@ class Delivery(commands.Cog):
         if interaction.user.id != job["requester_id"] and not interaction_is_admin(interaction):
             await tell(interaction, "Only the person who asked for this film, or an admin, can re-render it.")
             return
-        cap = self.bot.settings.max_queued_per_user
-        if cap and await self.bot.db(user_active_count, interaction.user.id) >= cap:
-            await tell(interaction, f"You already have {cap} job(s) queued or running; try again when one is done.")
-            return
         limit = self.bot.upload_limit_mb(job.get("guild_id"))
         payload = dict(job["payload"], max_mb=round(render_budget_mb(limit) * 0.7, 2), smaller=True)
-        new_id = await self.bot.db(enqueue, "film", payload, requester_id=job["requester_id"],
-                                   guild_id=job["guild_id"], channel_id=job["channel_id"], brief_id=job["brief_id"])
+        new_id = await self.bot.db(queue_smaller, job, payload, interaction.user.id,
+                                   self.bot.settings.max_queued_per_user)
+        if isinstance(new_id, str):
+            await tell(interaction, new_id)
+            return
         await tell(interaction, f"Rendering a smaller version: job #{new_id}.", ephemeral=False)
 
     # ---- training and failures -------------------------------------------------------------------

@@ -153,3 +153,15 @@ def test_a_failed_extra_take_keeps_the_vote_but_a_failed_first_write_ends_the_br
             runner.run_write(ctx)
     assert get_brief(db, voting)["status"] == "voting"  # its takes can still be voted on and produced
     assert get_brief(db, writing)["status"] == "failed"
+
+
+def test_a_smaller_render_is_queued_within_the_cap():
+    from bot.cogs.delivery import queue_smaller
+
+    db = open_db(None)
+    brief_id, takes = _voting_brief(db, n_takes=1)
+    job = {"requester_id": REQUESTER, "guild_id": 1, "channel_id": 2, "brief_id": brief_id}
+    first = queue_smaller(db, job, {"take_id": takes[0], "smaller": True}, ALICE, cap=1)
+    assert jobs.get_job(db, first)["payload"]["smaller"] is True and jobs.get_job(db, first)["requester_id"] == REQUESTER
+    assert isinstance(queue_smaller(db, job, {}, REQUESTER, cap=2), int)  # the requester now has two jobs
+    assert "the limit is 2" in queue_smaller(db, job, {}, REQUESTER, cap=2)  # so another click is refused
