@@ -70,6 +70,11 @@ def job_info_text(info: dict) -> str:
     return "\n".join(lines)[:2000]
 
 
+def _here(job: dict, interaction: discord.Interaction) -> bool:
+    """Whether a job may be seen and acted on from this server: its own jobs, and the local CLI's (guild 0)."""
+    return job.get("guild_id") in (0, interaction.guild_id)
+
+
 class Queue(commands.Cog):
     job = app_commands.Group(name="job", description="Look at a job", guild_only=True)
 
@@ -94,8 +99,8 @@ class Queue(commands.Cog):
         from storage.jobs import cancel, get_job
 
         job = await self.bot.db(get_job, job_id)
-        if job is None:
-            await tell(interaction, f"There is no job #{job_id}.")
+        if job is None or not _here(job, interaction):
+            await tell(interaction, f"There is no job #{job_id} here.")
             return
         if job["requester_id"] != interaction.user.id and not interaction_is_admin(interaction):
             await tell(interaction, f"Job #{job_id} is not yours; only its requester or an admin can cancel it.")
@@ -110,7 +115,7 @@ class Queue(commands.Cog):
     @app_commands.describe(job="The job number")
     async def info(self, interaction: discord.Interaction, job: int) -> None:
         info = await self.bot.db(job_info, job)
-        if info is None or (info["job"].get("guild_id") not in (0, interaction.guild_id)):
+        if info is None or not _here(info["job"], interaction):
             await tell(interaction, f"There is no job #{job} here.")
             return
         await tell(interaction, job_info_text(info))

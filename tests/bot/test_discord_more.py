@@ -189,3 +189,26 @@ def test_delivery_keeps_going_when_storage_fails_while_giving_up(make_stack, dis
     d.wait_for(lambda: st.rows("select id from jobs where kind = 'write' and posted_at is not null"),
                what="the undeliverable job given up on, after a failed first try")
     assert len(calls) >= 2
+
+
+def test_an_admin_of_another_server_cannot_cancel_this_servers_jobs(make_stack, discord_double, fake_jobs):
+    from tests.discord_double.state import ADMINISTRATOR
+
+    d, w = discord_double, discord_double.default
+    fake_jobs.film_gate = threading.Event()  # the film waits until cancelled
+    st = make_stack(start=False)
+    other_guild = d.create_guild("Elsewhere", w.other_member_id)
+    admin_role = d.create_role(other_guild, "Boss", ADMINISTRATOR)
+    d.add_member(other_guild, w.other_member_id, roles=[admin_role])
+    elsewhere = d.create_channel(other_guild, "films")
+    st.start_worker()
+    st.start_bot()
+    brief_id, ballot, _ = _voting(d, st, w.member_id)
+    d.click_button(ballot.id, f"benjamin:vote:close:{brief_id}", w.member_id)
+    job_id = d.wait_for(lambda: next((j["id"] for j in st.rows("select * from jobs where kind='film' and "
+                                                                "status='running'")), None), what="film running")
+    for name, opts in (("cancel", {}), ("job", {"subcommand": "info"})):
+        h = d.invoke_slash(name, user=w.other_member_id, channel_id=elsewhere, options={"job": job_id}, **opts)
+        assert f"There is no job #{job_id} here." in h.wait_original().content
+    assert get_job(st.db, job_id)["status"] == "running"
+    fake_jobs.film_gate.set()
