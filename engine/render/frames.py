@@ -31,22 +31,32 @@ def load_photo(path: Path, min_side: int | None = None) -> np.ndarray:
 
 
 def check_media(timeline: Timeline) -> dict[int, str]:
-    """Visuals whose file cannot be used, by index, with the reason (checked before rendering)."""
+    """Visuals whose file cannot be used, by index, with the reason (checked before rendering).
+    Each file is checked once, however many shots use it (a speaker's photo serves all their lines)."""
     problems: dict[int, str] = {}
+    errors: dict[Path, Exception | None] = {}  # file -> why it cannot be used (None: fine)
     for i, v in enumerate(timeline.visuals):
-        try:
-            if isinstance(v, Portrait):
-                photo = load_photo(v.photo, min_side=64)
-                if min(photo.shape[:2]) < 16:
-                    raise ValueError("image is too small")
-            elif isinstance(v, FootageShot):
-                if not Path(v.path).is_file():
-                    raise FileNotFoundError("file not found")
-        except Exception as e:
+        if not isinstance(v, (Portrait, FootageShot)):
+            continue
+        path = Path(v.photo if isinstance(v, Portrait) else v.path)
+        if path not in errors:
+            errors[path] = _media_error(path, isinstance(v, Portrait))
+        if errors[path] is not None:
             what = f"cast photo for {v.character}" if isinstance(v, Portrait) else "footage"
-            path = v.photo if isinstance(v, Portrait) else v.path
-            problems[i] = f"{what} cannot be read ({Path(path).name}: {e})"
+            problems[i] = f"{what} cannot be read ({path.name}: {errors[path]})"
     return problems
+
+
+def _media_error(path: Path, photo: bool) -> Exception | None:
+    try:
+        if photo:
+            if min(load_photo(path, min_side=64).shape[:2]) < 16:
+                raise ValueError("image is too small")
+        elif not path.is_file():
+            raise FileNotFoundError("file not found")
+    except Exception as e:
+        return e
+    return None
 
 
 class FrameSource:

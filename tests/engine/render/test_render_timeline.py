@@ -133,3 +133,23 @@ def test_long_lines_are_subtitled_in_readable_pieces_over_the_spoken_time():
     second = "and every one of them died up here waiting for a ship."
     split = round(3.0 + 6.0 * len(first) / (len(first) + len(second)), 3)
     assert subs == (Subtitle(3.0, split, first, "MARA"), Subtitle(split, 9.0, second, "MARA"))
+
+
+def test_media_is_checked_once_per_file_and_every_shot_of_a_bad_one_is_reported(tmp_path, monkeypatch):
+    import numpy as np
+    from PIL import Image
+
+    from engine.render import frames
+
+    good, bad = tmp_path / "tomas.png", tmp_path / "mara.jpg"
+    Image.fromarray(np.zeros((80, 60, 3), np.uint8)).save(good)
+    bad.write_bytes(b"not a photo")
+    tl = build_timeline(SP, voiced(), faces={"MARA": bad, "TOMAS": good})
+    opened = []
+    real = frames.load_photo
+    monkeypatch.setattr(frames, "load_photo", lambda path, *a, **k: opened.append(Path(path)) or real(path, *a, **k))
+    problems = frames.check_media(tl)
+    mara = [i for i, v in enumerate(tl.visuals) if isinstance(v, Portrait) and v.character == "MARA"]
+    assert sorted(problems) == mara and len(mara) == 2  # both of MARA's lines fall back to a card
+    assert all("cast photo for MARA" in problems[i] and "mara.jpg" in problems[i] for i in mara)
+    assert sorted(opened) == sorted([bad, good])  # each photo opened once
