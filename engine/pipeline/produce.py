@@ -60,17 +60,14 @@ def produce(plan: ProductionPlan, job_dir: Path, on_progress: ProgressFn = null_
 
 
 def credits_for(plan: ProductionPlan, screenplay, cast, lines, shots):
-    """The credits: who plays whom, which voice speaks for whom, the footage used, and the AI note."""
+    """The credits: who plays whom, the footage used and the AI note. Which voice speaks for whom is
+    left to build_timeline, which fills it from the voiced lines."""
     from engine.render import Credits
 
     players = tuple((c, a.member or "drawn card") for c, a in cast.items())
-    spoken: dict[str, str] = {}
-    for line in lines:
-        spoken.setdefault(line.character, line.voice.label())
     footage = tuple(dict.fromkeys(s.source or Path(s.path).name for s in shots))
     extra = {"note": plan.note} if plan.note else {}
-    return Credits(title=screenplay.title or plan.brief.title, cast=players, voices=tuple(spoken.items()),
-                   footage=footage, **extra)
+    return Credits(title=screenplay.title or plan.brief.title, cast=players, footage=footage, **extra)
 
 
 def footage_shots(clips, shot_s: float = 4.0) -> list:

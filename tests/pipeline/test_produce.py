@@ -64,6 +64,9 @@ def test_cast_member_face_and_voice_reach_the_film(tmp_path, fountain_text, shar
     credits = timeline["visuals"][-1]
     assert ["ADA", "Barack"] in credits["cast"] and ["BOB", "Barack"] in credits["cast"]
     assert "AI" in credits["note"]
+    from engine.voice import PRESETS
+
+    assert ["ADA", PRESETS["neural-bass"].label()] in credits["voices"]  # the member's chosen voice is credited
 
 
 def test_impossible_size_limit_is_a_clear_error(tmp_path, fountain_text):
