@@ -115,3 +115,25 @@ def test_make_out_an_existing_folder_puts_the_film_inside(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     assert rc == 0 and Path(result["out"]).parent == outdir.resolve()
     assert Path(result["out"]).read_bytes() == film.read_bytes()
+
+
+def test_train_out_under_a_file_is_refused_before_training(tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    rc = cli(["train", "--preset", "tiny", "--steps", "1", "--out", str(blocker / "w.pt")])
+    err = _one_line_error(capsys.readouterr().err)
+    assert rc != 0 and "is a file, not a folder" in err
+
+
+def test_save_checkpoint_into_a_folder_is_a_model_error(tmp_path):
+    """A save that cannot happen (after hours of training) is one clear ModelError, leaving no .tmp behind."""
+    from engine.errors import ModelError
+    from engine.screenplay.checkpoint import Checkpoint, save_checkpoint
+    from engine.screenplay.model import CharLSTM, ModelConfig
+
+    model = CharLSTM(ModelConfig(vocab_size=5, embed=4, hidden=4, layers=1))
+    target = tmp_path / "taken"
+    target.mkdir()
+    with pytest.raises(ModelError, match="cannot save the checkpoint"):
+        save_checkpoint(Checkpoint(model=model, vocab="abcde"), target)
+    assert not (tmp_path / "taken.tmp").exists()

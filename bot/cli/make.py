@@ -129,7 +129,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
     brief = brief_from_args(args)
     payload = _payload(args, settings, brief)
-    _check_out(args.out)
+    check_out_path(args.out, "the film")
     settings.ensure_home()
     db = _open(settings)
     if payload["cast"]:
@@ -143,7 +143,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     return _report(args, settings, row)
 
 
-def _check_out(out: Path | None) -> None:
+def check_out_path(out: Path | None, what: str = "the film") -> None:
     """--out's folder exists (or is made) and takes a file, checked before any work (root ignores modes, so try)."""
     import tempfile
 
@@ -151,13 +151,13 @@ def _check_out(out: Path | None) -> None:
         return
     folder = out if out.is_dir() else out.parent
     if folder.exists() and not folder.is_dir():
-        raise CliError(f"cannot write the film to {out}: {folder} is a file, not a folder")
+        raise CliError(f"cannot write {what} to {out}: {folder} is a file, not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as e:
-        raise CliError(f"cannot write the film to {out}: {e.strerror or e}") from None
+        raise CliError(f"cannot write {what} to {out}: {e.strerror or e}") from None
 
 
 def _open(settings: Settings):

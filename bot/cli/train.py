@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from bot.cli import CliError
+from bot.cli.make import check_out_path
 from bot.settings import Settings
 
 NAME = "train"
@@ -26,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed")
     parser.add_argument("--half", action="store_true", help="store the final weights in fp16 (half the file size)")
     parser.add_argument("--resume", action="store_true", help="continue from --out if it exists")
-    parser.add_argument("--out", type=Path, help="checkpoint path (default: BENJAMIN_HOME/writer/writer.pt)")
+    parser.add_argument("--out", type=Path,
+                        help="checkpoint path, or a folder for writer.pt (default: BENJAMIN_HOME/writer/writer.pt)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
 
 
@@ -45,6 +47,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                                          half_weights=args.half or None,
                                          cache_dir=settings.home / "cache" / "corpus")
     out = args.out or settings.ensure_home() / "writer" / "writer.pt"
+    if out.is_dir():  # --out DIR: the checkpoint goes inside it
+        out = out / "writer.pt"
+    check_out_path(out, "the checkpoint")  # before training, not after it
     corpus = args.corpus or default_corpus()
     result = train(list(corpus), config, out, resume=args.resume, on_progress=_bar(config.steps))
     summary = {"checkpoint": str(result.checkpoint), "val_bpc": round(result.val_bpc, 4), "steps": result.steps,

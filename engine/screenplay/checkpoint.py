@@ -31,15 +31,20 @@ class Checkpoint:
 def save_checkpoint(ckpt: Checkpoint, path: Path, half: bool = False) -> Path:
     """Atomic write (tmp + os.replace): a killed process never leaves a torn file. ``half`` stores fp16 weights."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu()
              for k, v in ckpt.model.state_dict().items()}
     payload = {"kind": KIND, "model": state, "config": ckpt.model.config.to_dict(), "vocab": ckpt.vocab,
                "step": ckpt.step, "val_bpc": ckpt.val_bpc, "train_config": ckpt.train_config,
                "optimizer": ckpt.optimizer, "rng": ckpt.rng, "corpus": ckpt.corpus}
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as e:  # a folder in the way, full disk, no permission (torch: RuntimeError)
+        if tmp.is_file():
+            tmp.unlink()
+        raise ModelError(f"cannot save the checkpoint to {path}: {getattr(e, 'strerror', None) or e}") from None
     return path
 
 
