@@ -282,7 +282,7 @@ class Vote(commands.Cog):
 
         row = (await self.bot.db(get_brief, brief) if brief is not None
                else await self.bot.db(latest_voting_brief, interaction.channel_id))
-        if row is None or row["status"] != "voting":
+        if row is None or row["status"] != "voting" or row["guild_id"] != interaction.guild_id:
             await tell(interaction, "There is no open vote " + (f"for brief #{brief}." if brief else "in this channel."))
             return
         await self.close_from_interaction(interaction, row["id"])

@@ -191,7 +191,7 @@ def test_delivery_keeps_going_when_storage_fails_while_giving_up(make_stack, dis
     assert len(calls) >= 2
 
 
-def test_an_admin_of_another_server_cannot_cancel_this_servers_jobs(make_stack, discord_double, fake_jobs):
+def test_an_admin_of_another_server_cannot_close_or_cancel_here(make_stack, discord_double, fake_jobs):
     from tests.discord_double.state import ADMINISTRATOR
 
     d, w = discord_double, discord_double.default
@@ -204,6 +204,9 @@ def test_an_admin_of_another_server_cannot_cancel_this_servers_jobs(make_stack, 
     st.start_worker()
     st.start_bot()
     brief_id, ballot, _ = _voting(d, st, w.member_id)
+    h = d.invoke_slash("produce", user=w.other_member_id, channel_id=elsewhere, options={"brief": brief_id})
+    assert f"no open vote for brief #{brief_id}" in h.wait_original().content
+    assert get_brief(st.db, brief_id)["status"] == "voting"
     d.click_button(ballot.id, f"benjamin:vote:close:{brief_id}", w.member_id)
     job_id = d.wait_for(lambda: next((j["id"] for j in st.rows("select * from jobs where kind='film' and "
                                                                 "status='running'")), None), what="film running")
