@@ -234,7 +234,7 @@ def split_subtitle(text: str, max_chars: int) -> list[str]:
 
 def _subtitles(line: VoicedLine, t: float, max_chars: int) -> list[Subtitle]:
     """The line's subtitles, sharing its spoken time in proportion to their length."""
-    pieces = split_subtitle(line.text, max_chars)
+    pieces = [p for p in split_subtitle(line.text, max_chars) if p]  # a wordless line gets no (empty) box
     total = sum(len(p) for p in pieces) or 1
     out, start = [], t
     for k, piece in enumerate(pieces):

@@ -153,3 +153,12 @@ def test_media_is_checked_once_per_file_and_every_shot_of_a_bad_one_is_reported(
     assert sorted(problems) == mara and len(mara) == 2  # both of MARA's lines fall back to a card
     assert all("cast photo for MARA" in problems[i] and "mara.jpg" in problems[i] for i in mara)
     assert sorted(opened) == sorted([bad, good])  # each photo opened once
+
+
+def test_a_line_with_no_words_gets_no_empty_subtitle_box():
+    sp = Screenplay("Quiet", scenes=[Scene("INT. ROOM - DAY", [Dialogue("MARA", ""), Dialogue("TOMAS", "Well.")])])
+    lines = [VoicedLine(0, 0, "MARA", "", None, Path("/v/0.wav"), 0.6, PRESETS["neural"]),
+             VoicedLine(1, 0, "TOMAS", "Well.", None, Path("/v/1.wav"), 0.5, PRESETS["neural"])]
+    tl = build_timeline(sp, lines)
+    assert [(s.speaker, s.text) for s in tl.subtitles] == [("TOMAS", "Well.")]
+    assert len(tl.audio) == 2  # the pause is still timed and played
