@@ -137,3 +137,16 @@ def test_save_checkpoint_into_a_folder_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="cannot save the checkpoint"):
         save_checkpoint(Checkpoint(model=model, vocab="abcde"), target)
     assert not (tmp_path / "taken.tmp").exists()
+
+
+def test_write_twice_keeps_the_first_takes(tmp_path):
+    """Two `bot.py write` runs without --out each get their own folder; the first run's takes survive."""
+    from bot.cli.write import fresh_folder
+
+    root = tmp_path / "takes"
+    first = fresh_folder(root, "The Last Lighthouse")
+    (first / "take-1.fountain").write_text("first")
+    second = fresh_folder(root, "The Last Lighthouse")
+    third = fresh_folder(root, "مرحبا")
+    assert len({first, second, third}) == 3 and (first / "take-1.fountain").read_text() == "first"
+    assert all(p.parent == root for p in (first, second, third))

@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, default=40, help="sample among the k likeliest characters (0 = all)")
     parser.add_argument("--model", type=Path, help="writer checkpoint, or a transformers model folder "
                                                    "(default: BENJAMIN_WRITER_MODEL, else the shipped one)")
-    parser.add_argument("--out", type=Path, help="folder for take-N.fountain and take-N.pdf (default: BENJAMIN_HOME/takes)")
+    parser.add_argument("--out", type=Path, help="folder for take-N.fountain and take-N.pdf "
+                                                 "(default: a new BENJAMIN_HOME/takes/TITLE folder)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
 
 
@@ -46,10 +47,14 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     options = WriteOptions(takes=args.takes, pages=args.pages, seed=args.seed, temperature=args.temperature,
                            top_k=args.top_k or None, model=args.model or settings.writer_model,
                            device=settings.device)
-    out = args.out or settings.ensure_home() / "takes"
+    out = args.out or fresh_folder(settings.ensure_home() / "takes", brief.title)
     bar = _Bar()
     try:
         takes = write_takes(brief, options, out, on_progress=bar)
+    except BaseException:
+        if args.out is None and not any(out.iterdir()):  # leave no empty folder behind a failed run
+            out.rmdir()
+        raise
     finally:
         bar.close()
     best = max(takes, key=lambda t: t.score)
@@ -62,6 +67,21 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             print(f"take {t.index}: {t.fountain_path}  {len(t.screenplay.scenes)} scene(s), "
                   f"{len(t.screenplay.characters())} characters, {t.screenplay.word_count()} words{mark}")
     return 0
+
+
+def fresh_folder(root: Path, title: str) -> Path:
+    """A new folder under ``root`` named after the title (``-2``, ``-3``... when taken): no run overwrites another's."""
+    from bot.cli.make import _slug
+
+    root.mkdir(parents=True, exist_ok=True)
+    base, n = _slug(title), 1
+    while True:
+        path = root / (base if n == 1 else f"{base}-{n}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            n += 1
 
 
 def summary(take) -> dict:
