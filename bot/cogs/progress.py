@@ -40,6 +40,9 @@ class EditThrottle:
     def forget(self, key: int) -> None:
         self._last.pop(key, None)
 
+    def keys(self) -> set[int]:
+        return set(self._last)
+
 
 def snapshot(db) -> dict:
     """Everything the loop needs in one storage call: new jobs, tracked jobs, titles, queue positions."""
@@ -93,6 +96,17 @@ class ProgressCog(commands.Cog, name="Progress"):
                 await step(job, snap)
             except Exception:  # one bad job must not stop the others (or the loop)
                 log.exception("progress: job %s", job["id"])
+        self._forget_all_but({j["id"] for j in snap["new"]} | {j["id"] for j in snap["tracked"]})
+
+    def _forget_all_but(self, live: set[int]) -> None:
+        """Drop what is remembered about jobs that are reported and gone, so a long-running bot does not grow."""
+        for seen in (self._shown, self._preview):
+            for job_id in seen.keys() - live:
+                del seen[job_id]
+        self._final &= live
+        self._cannot_post &= live
+        for job_id in self.throttle.keys() - live:
+            self.throttle.forget(job_id)
 
     @loop.before_loop
     async def _wait_ready(self) -> None:
@@ -104,7 +118,8 @@ class ProgressCog(commands.Cog, name="Progress"):
 
     async def _post(self, job: dict, snap: dict) -> None:
         channel = await self.bot.channel(job["channel_id"])
-        if channel is None:
+        if channel is None:  # gone or hidden: do not look it up again every tick
+            self._cannot_post.add(job["id"])
             return
         from storage.jobs import set_progress_message
 

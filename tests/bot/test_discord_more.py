@@ -215,3 +215,19 @@ def test_an_admin_of_another_server_cannot_close_or_cancel_here(make_stack, disc
         assert f"There is no job #{job_id} here." in h.wait_original().content
     assert get_job(st.db, job_id)["status"] == "running"
     fake_jobs.film_gate.set()
+
+
+def test_progress_forgets_jobs_once_they_are_reported(make_stack, discord_double, fake_jobs):
+    d, w = discord_double, discord_double.default
+    fake_jobs.film_steps = 6
+    st = make_stack()
+    brief_id, ballot, _ = _voting(d, st, w.member_id)
+    d.click_button(ballot.id, f"benjamin:vote:close:{brief_id}", w.member_id)
+    wait_msgs(d, w.films_id, lambda m: any(a.filename.endswith(".mp4") for a in m.attachments), what="the film")
+    cog = st.bot.client.get_cog("Progress")
+
+    async def remembered():
+        return set(cog._shown) | set(cog._preview) | cog._final | set(cog.throttle._last)
+
+    assert st.rows("select id from jobs where progress_message_id is not null")  # it did track them
+    d.wait_for(lambda: not st.bot.call(remembered()), what="progress state dropped for reported jobs")
