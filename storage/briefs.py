@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from storage.db import StorageError, dumps, loads
+from storage.db import StorageError, dumps, loads, one
 from storage.db import now as _now
 
 STATUSES = ("writing", "voting", "producing", "done", "failed", "cancelled")
@@ -29,8 +29,7 @@ def create_brief(db: sqlite_utils.Database, brief: dict, *, guild_id: int = 0, c
 
 
 def get_brief(db: sqlite_utils.Database, brief_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM briefs WHERE id = ?", [brief_id]))
-    return _decode(rows[0]) if rows else None
+    return _decode(one(db, "SELECT * FROM briefs WHERE id = ?", [brief_id]))
 
 
 def set_brief_status(db: sqlite_utils.Database, brief_id: int, status: str) -> None:

@@ -34,12 +34,13 @@ def enqueue(db: sqlite_utils.Database, kind: str, payload: dict, *, requester_id
     if kind not in KINDS:
         raise StorageError(f"job kind must be one of {', '.join(KINDS)}, not {kind!r}")
     t = now()
-    row = db["jobs"].insert({"kind": kind, "payload": dumps(payload), "status": "queued", "attempts": 0,
-                             "max_attempts": max_attempts, "requester_id": requester_id, "guild_id": guild_id,
-                             "channel_id": channel_id, "brief_id": brief_id, "fraction": 0.0, "message": "queued",
-                             "created_at": t, "updated_at": t})
-    job_id = int(row.last_pk)
-    add_event(db, job_id, "queued", {"kind": kind})
+    with immediate(db):  # the job and its first event together
+        row = db["jobs"].insert({"kind": kind, "payload": dumps(payload), "status": "queued", "attempts": 0,
+                                 "max_attempts": max_attempts, "requester_id": requester_id, "guild_id": guild_id,
+                                 "channel_id": channel_id, "brief_id": brief_id, "fraction": 0.0,
+                                 "message": "queued", "created_at": t, "updated_at": t})
+        job_id = int(row.last_pk)
+        add_event(db, job_id, "queued", {"kind": kind})
     return job_id
 
 

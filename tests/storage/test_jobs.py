@@ -126,3 +126,16 @@ def test_workers_in_separate_processes_never_share_a_job(file_db_path):
     flat = [j for got in claimed for j in got]
     assert sorted(flat) == sorted(ids)  # every job once, none twice
     assert all(jobs.get_job(db, j)["attempts"] == 1 for j in ids)
+
+
+def test_enqueue_stores_the_job_and_its_event_together_or_not_at_all(db, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk went away")
+
+    monkeypatch.setattr(jobs, "add_event", broken)
+    with pytest.raises(RuntimeError):
+        jobs.enqueue(db, "write", {"brief_id": 1})
+    assert list(db.query("SELECT id FROM jobs")) == []  # no job without its history
+    monkeypatch.undo()
+    job_id = jobs.enqueue(db, "write", {"brief_id": 1})
+    assert [e["kind"] for e in jobs.events(db, job_id)] == ["queued"]
