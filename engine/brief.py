@@ -90,7 +90,9 @@ def _clean(value, what: str, limit: int, keep_newlines: bool = False) -> str:
         raise BriefError(f"the {what} must be text")
     text = unicodedata.normalize("NFC", value)
     keep = "\n" if keep_newlines else ""
-    text = "".join(c for c in text if c in keep or c == "\t" or unicodedata.category(c) != "Cc")
+    # control characters go, but a line break or other whitespace control between words becomes a space
+    text = "".join(c if c in keep or c == "\t" or unicodedata.category(c) != "Cc" else (" " if c.isspace() else "")
+                   for c in text)
     if not keep_newlines:
         text = " ".join(text.split())
     text = text.strip()

@@ -150,3 +150,12 @@ def test_write_twice_keeps_the_first_takes(tmp_path):
     third = fresh_folder(root, "مرحبا")
     assert len({first, second, third}) == 3 and (first / "take-1.fountain").read_text() == "first"
     assert all(p.parent == root for p in (first, second, third))
+
+
+def test_a_line_typed_over_several_lines_keeps_its_words_apart():
+    """A newline in --line/--prop/--title is a space, never glued words ("multi\\nline" is not "multiline")."""
+    from engine.brief import Brief
+
+    b = Brief(title="The\nLast", lines=("I was never\nmeant\r\nto keep\x00 it",), props=("a brass\ntelescope",)).validated()
+    assert b.title == "The Last" and b.lines == ("I was never meant to keep it",)
+    assert b.props == ("a brass telescope",)
