@@ -159,3 +159,15 @@ def test_a_line_typed_over_several_lines_keeps_its_words_apart():
     b = Brief(title="The\nLast", lines=("I was never\nmeant\r\nto keep\x00 it",), props=("a brass\ntelescope",)).validated()
     assert b.title == "The Last" and b.lines == ("I was never meant to keep it",)
     assert b.props == ("a brass telescope",)
+
+
+def test_write_with_a_folder_that_is_not_a_model_says_so_on_one_line(tmp_path, capsys):
+    pytest.importorskip("transformers")
+    empty = tmp_path / "not-a-model"
+    empty.mkdir()
+    rc = cli(["write", "--title", "T", "--line", "hi", "--prop", "x", "--takes", "1", "--model", str(empty),
+              "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc != 0 and "Traceback" not in err
+    said = [x for x in err.splitlines() if "bot.py write: error:" in x]
+    assert said and "not a transformers causal LM folder" in said[0] and said[0].rstrip().endswith(")")

@@ -32,7 +32,8 @@ def load_hf(path: str, device: str):
         tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
         model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True).to(device).eval()
     except (OSError, ValueError, KeyError) as e:
-        raise ModelError(f"{path} is not a transformers causal LM folder ({type(e).__name__}: {str(e)[:160]})") from None
+        why = " ".join(str(e).split())[:160]  # one line: transformers' messages span several
+        raise ModelError(f"{path} is not a transformers causal LM folder ({type(e).__name__}: {why})") from None
     return tok, model
 
 
