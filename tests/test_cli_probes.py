@@ -83,6 +83,9 @@ def test_footage_given_a_file_says_it_wants_a_folder(clip, capsys):
     (["--size", "99999x99999"], "out of range"),
     (["--takes", "2", "--take", "3"], "--take must be between 1 and --takes (2)"),
     (["--take", "0"], "--take must be between 1"),
+    (["--max-mb", "inf"], "--max-mb must be a number above 0"),
+    (["--max-mb", "nan"], "--max-mb must be a number above 0"),
+    (["--seed", str(10**23)], "--seed must be between"),
 ])
 def test_make_rejects_impossible_numbers_before_writing(flags, says, capsys):
     rc = cli(["make", *flags])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import re
 import shutil
 import sys
@@ -87,8 +88,10 @@ def _payload(args: argparse.Namespace, settings: Settings, brief) -> dict:
     if not 1 <= args.fps <= 60:
         raise CliError("--fps must be between 1 and 60")
     max_mb = settings.max_mb if args.max_mb is None else args.max_mb
-    if not max_mb > 0:
-        raise CliError("--max-mb must be above 0")
+    if not (max_mb > 0 and math.isfinite(max_mb)):
+        raise CliError("--max-mb must be a number above 0")
+    if args.seed is not None and not -2**63 <= args.seed < 2**63:  # it is stored as a 64-bit integer
+        raise CliError("--seed must be between -2**63 and 2**63-1")
     if args.model is not None and not args.model.exists():
         raise CliError(f"writer checkpoint {args.model} does not exist")
     if args.footage is not None and not args.demo:
