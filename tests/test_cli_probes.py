@@ -174,3 +174,14 @@ def test_write_with_a_folder_that_is_not_a_model_says_so_on_one_line(tmp_path, c
     assert rc != 0 and "Traceback" not in err
     said = [x for x in err.splitlines() if "bot.py write: error:" in x]
     assert said and "not a transformers causal LM folder" in said[0] and said[0].rstrip().endswith(")")
+
+
+@pytest.mark.parametrize("command", [["jobs"], ["cast", "list"], ["worker", "--until-empty"]])
+def test_a_damaged_database_is_one_clear_line(command, capsys):
+    home = Path(os.environ["BENJAMIN_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "benjamin.db").write_bytes(b"not sqlite at all " * 400)
+    rc = cli(command)
+    err = _one_line_error(capsys.readouterr().err)
+    assert rc != 0 and "benjamin.db cannot be used" in err
+    assert (home / "benjamin.db").read_bytes().startswith(b"not sqlite")  # left as it was

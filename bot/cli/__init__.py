@@ -14,6 +14,7 @@ import argparse
 import importlib
 import logging
 import pkgutil
+import sqlite3
 import sys
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -72,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_main", None):
         parser.print_help()
         return 0
+    settings: Settings | None = None
     try:
-        settings: Settings = load_settings(args.env_file)
+        settings = load_settings(args.env_file)
         setup_logging("DEBUG" if args.verbose else settings.log_level)
         return int(args._main(args, settings) or 0)
     except (CliError, SettingsError, EngineError) as e:
@@ -82,3 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"bot.py {args.command}: interrupted", file=sys.stderr)
         return 130
+    except sqlite3.DatabaseError as e:  # a damaged or foreign benjamin.db: say which file, not a traceback
+        where = settings.db_path if settings else "BENJAMIN_HOME/benjamin.db"
+        hint = "" if isinstance(e, sqlite3.OperationalError) else "; move it aside to start afresh"  # locked: wait
+        print(f"bot.py {args.command}: error: the database {where} cannot be used ({e}){hint}", file=sys.stderr)
+        return 1
