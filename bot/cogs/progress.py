@@ -80,7 +80,8 @@ class ProgressCog(commands.Cog, name="Progress"):
         self.loop.cancel()
 
     def is_final_shown(self, job_id: int) -> bool:
-        return job_id in self._final
+        """Whether delivery may go ahead: the outcome is on screen, or its progress message cannot be shown."""
+        return job_id in self._final or job_id in self._cannot_post
 
     @tasks.loop(seconds=POLL_SECONDS)
     async def loop(self) -> None:
@@ -90,7 +91,7 @@ class ProgressCog(commands.Cog, name="Progress"):
             log.exception("progress: cannot read jobs")
             return
         work = [(self._post, j) for j in snap["new"] if j["id"] not in self._cannot_post]
-        work += [(self._update, j) for j in snap["tracked"]]
+        work += [(self._update, j) for j in snap["tracked"] if j["id"] not in self._cannot_post]
         for step, job in work:
             try:
                 await step(job, snap)
@@ -154,7 +155,12 @@ class ProgressCog(commands.Cog, name="Progress"):
         try:
             await channel.get_partial_message(job["progress_message_id"]).edit(**kwargs)
         except discord.NotFound:  # someone deleted it: post a fresh one
-            msg = await channel.send(text, view=kwargs["view"])
+            try:
+                msg = await channel.send(text, view=kwargs["view"])
+            except (discord.NotFound, discord.Forbidden):  # the channel is gone or closed to us: stop showing it
+                log.warning("job %s: its progress message is gone and cannot be posted again", job_id)
+                self._cannot_post.add(job_id)
+                return
             from storage.jobs import set_progress_message
 
             await self.bot.db(set_progress_message, job_id, channel.id, msg.id)

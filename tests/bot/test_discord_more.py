@@ -231,3 +231,21 @@ def test_progress_forgets_jobs_once_they_are_reported(make_stack, discord_double
 
     assert st.rows("select id from jobs where progress_message_id is not null")  # it did track them
     d.wait_for(lambda: not st.bot.call(remembered()), what="progress state dropped for reported jobs")
+
+
+def test_a_deleted_progress_message_that_cannot_be_reposted_does_not_hold_up_the_result(make_stack, discord_double,
+                                                                                         fake_jobs):
+    from tests.discord_double.state import SEND_MESSAGES
+
+    d, w = discord_double, discord_double.default
+    fake_jobs.film_gate = threading.Event()
+    st = make_stack()
+    brief_id, ballot, _ = _voting(d, st, w.member_id)
+    d.click_button(ballot.id, f"benjamin:vote:close:{brief_id}", w.member_id)
+    job = d.wait_for(lambda: next(iter(st.rows("select * from jobs where kind = 'film' and progress_message_id "
+                                               "is not null")), None), what="the film's progress message")
+    d.user_deletes_message(job["progress_message_id"])
+    d.set_channel_permissions(w.films_id, w.bot_role_id, deny=SEND_MESSAGES)
+    fake_jobs.film_gate.set()
+    d.wait_for(lambda: st.rows("select id from jobs where id = ? and posted_at is not null", [job["id"]]),
+               what="the film job reported (given up on, as the channel refuses posts)")
