@@ -7,6 +7,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from engine.errors import RenderError
 
@@ -88,12 +89,34 @@ def _execute(cmd: list[str], timeout: float | None) -> subprocess.CompletedProce
         raise RenderError(f"ffmpeg could not run: {e}") from e
 
 
-def run(cmd: list[str], timeout: float | None = None) -> None:
-    """Run an ffmpeg command; RenderError carrying ffmpeg's last words on failure."""
-    proc = _execute(cmd, timeout)
+def run(cmd: list[str], timeout: float | None = None, poll: Callable[[], None] | None = None,
+        poll_s: float = 1.0) -> None:
+    """Run an ffmpeg command; RenderError carrying ffmpeg's last words on failure.
+
+    ``poll`` is called every ``poll_s`` seconds while it runs (a progress report); whatever it raises
+    (Cancelled) stops ffmpeg before it propagates."""
+    proc = _execute(cmd, timeout) if poll is None else _execute_polled(cmd, poll, poll_s)
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
         raise RenderError("ffmpeg failed: " + " | ".join(tail))
+
+
+def _execute_polled(cmd: list[str], poll: Callable[[], None], poll_s: float) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except OSError as e:
+        raise RenderError(f"ffmpeg could not run: {e}") from e
+    try:
+        while True:
+            try:
+                _, err = proc.communicate(timeout=poll_s)
+                return subprocess.CompletedProcess(cmd, proc.returncode, None, err)
+            except subprocess.TimeoutExpired:
+                poll()
+    except BaseException:  # cancelled or failed: stop ffmpeg before going on
+        proc.kill()
+        proc.communicate()
+        raise
 
 
 def probe(path: Path) -> dict:

@@ -154,9 +154,11 @@ def _fit(first: Path, work: Path, duration: float, max_mb: float, budget: ff.Bud
             raise RenderError(f"a {duration:.0f}-second film cannot fit in {max_mb:g} MB at watchable quality; "
                               "raise --max-mb")
         budget = ff.Budget(video, budget.audio_kbps)
-        on_progress(Progress("render", 0.92, f"over {max_mb:g} MB: re-encoding at {video} kb/s", None, poster))
+        report = Progress("render", 0.92, f"over {max_mb:g} MB: re-encoding at {video} kb/s", None, poster)
+        on_progress(report)
         nxt = work / f"pass{passes + 1}.mp4"
-        ff.run(ff.reencode_command(ff.ffmpeg_exe(), current, nxt, budget, config.encode))
+        ff.run(ff.reencode_command(ff.ffmpeg_exe(), current, nxt, budget, config.encode),
+               poll=lambda: on_progress(report))  # keeps cancel prompt through a long re-encode
         current, passes = nxt, passes + 1
     return current, budget, passes
 

@@ -90,3 +90,29 @@ def test_probe_reports_an_unusable_ffmpeg_as_a_render_error(tmp_path, monkeypatc
     monkeypatch.setattr(ff.subprocess, "run", hang)
     with pytest.raises(RenderError, match="ffmpeg could not run"):
         ff.probe(video)
+
+
+def test_a_long_ffmpeg_run_polls_and_stops_when_cancelled():
+    """A re-encode keeps reporting while it runs, and a cancel from the report stops ffmpeg at once."""
+    from engine.errors import Cancelled
+    from engine.render import ffmpeg as ff
+
+    minute_of_real_time = [ff.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi",
+                           "-i", "anullsrc=r=8000:cl=mono", "-t", "60", "-f", "null", "-"]
+    calls = []
+
+    def cancel_on_second_report():
+        calls.append(1)
+        if len(calls) == 2:
+            raise Cancelled("stop")
+
+    with pytest.raises(Cancelled):
+        ff.run(minute_of_real_time, poll=cancel_on_second_report, poll_s=0.1)
+    assert len(calls) == 2
+
+
+def test_a_polled_run_reports_ffmpeg_failures_like_run(tmp_path):
+    from engine.render import ffmpeg as ff
+
+    with pytest.raises(RenderError, match="ffmpeg failed"):
+        ff.run([ff.ffmpeg_exe(), "-i", str(tmp_path / "missing.mp4"), "-f", "null", "-"], poll=lambda: None)
