@@ -140,8 +140,9 @@ def _voice_line(index: int, scene: int, character: str, text: str, parenthetical
         used = _read_used(wav, spec)
         log.debug("cached: %s", wav.name)
     else:
-        for stale in (*out_dir.glob(f"{index:03d}_*.wav"), *out_dir.glob(f"{index:03d}_*.json")):
-            stale.unlink(missing_ok=True)  # an older take of this line (text or voice changed)
+        for ext in ("wav", "json", "part"):  # an older take of this line (text or voice changed), or a
+            for stale in out_dir.glob(f"{index:03d}_*.{ext}"):  # write a kill cut short
+                stale.unlink(missing_ok=True)
         try:
             audio, sr, used = _synthesize(text, spec, parenthetical, config)
         except EngineError:

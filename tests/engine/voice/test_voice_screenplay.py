@@ -109,6 +109,14 @@ def test_fallback_voice_survives_a_kill_right_after_the_wav_lands(tmp_path, monk
     assert not list(tmp_path.glob("*.part"))
 
 
+def test_a_half_written_wav_left_by_a_kill_is_cleared_on_resume(tmp_path):
+    torn = tmp_path / "001_TOMAS_0123456789ab.wav.part"
+    torn.write_bytes(b"RIFF")
+    lines = voice_screenplay(play(), tmp_path)
+    assert not torn.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(x.wav.name for x in lines)
+
+
 def test_a_failing_fallback_is_a_clear_voice_error(tmp_path, monkeypatch):
     monkeypatch.setitem(_LOADED, "hibari", _Broken())
     broken_espeak = _Broken()
