@@ -185,3 +185,16 @@ def test_a_damaged_database_is_one_clear_line(command, capsys):
     err = _one_line_error(capsys.readouterr().err)
     assert rc != 0 and "benjamin.db cannot be used" in err
     assert (home / "benjamin.db").read_bytes().startswith(b"not sqlite")  # left as it was
+
+
+def test_emoji_the_font_lacks_are_left_out_of_subtitles_not_drawn_as_boxes():
+    import numpy as np
+
+    from engine.render import cards
+
+    with_emoji, y1 = cards.subtitle_overlay(640, 360, "Keep the light 🎬🔥 burning")
+    plain, y2 = cards.subtitle_overlay(640, 360, "Keep the light burning")
+    assert y1 == y2 and np.array_equal(with_emoji, plain)
+    assert cards.drawable("🎬🔥") == "🎬🔥"  # nothing drawable left: shown as given rather than blank
+    tag = cards.name_tag(640, 360, "@everyone 🎬 Ann", None)
+    assert np.array_equal(tag, cards.name_tag(640, 360, "@everyone Ann", None))

@@ -48,6 +48,22 @@ def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)  # Pillow >= 10.1: a scalable built-in font
 
 
+@functools.lru_cache(maxsize=4096)
+def _has_glyph(ch: str, bold: bool) -> bool:
+    """Whether the card font draws ``ch`` (not its empty 'missing glyph' box)."""
+    fnt = font(24, bold)
+    return bytes(fnt.getmask(ch)) != bytes(fnt.getmask("\U000F0000"))  # a private-use point: always the box
+
+
+def drawable(text: str, bold: bool = False) -> str:
+    """``text`` without the characters the font can only draw as boxes (emoji, mostly); unchanged if that
+    would leave nothing to show."""
+    if text.isascii():
+        return text
+    kept = " ".join("".join(c for c in text if c.isspace() or _has_glyph(c, bold)).split())
+    return kept if kept else text
+
+
 def wrap(text: str, fnt, max_width: int) -> list[str]:
     """Greedy word wrap to ``max_width`` pixels; over-long words are split."""
     lines: list[str] = []
@@ -82,6 +98,7 @@ def fit_text(text: str, max_width: int, max_height: int, size: int, bold: bool =
     """The largest font (<= size) whose wrapped lines fit the box; cut with an ellipsis if even the smallest fails."""
     if len(text) > MAX_CARD_CHARS:  # nobody reads more on one card; keeps wrapping cheap
         text = text[:MAX_CARD_CHARS].rstrip() + "…"
+    text = drawable(text, bold)
     while True:
         fnt = font(size, bold)
         lines = wrap(text, fnt, max_width)
@@ -165,6 +182,7 @@ def credits_sheet(w: int, h: int, credits) -> np.ndarray:
     head, title = fit_text(credits.title, int(w * 0.9), int(h // 14 * 2.6), size=max(12, h // 14), bold=True)
     note_font, note = fit_text(credits.note, int(w * 0.9), int(h * 0.16), size=max(10, h // 24), bold=True)
     size = max(10, h // 24)
+    rows = [(drawable(a), drawable(b)) for a, b in rows]
     pairs = [(a[:40], b[:70]) for a, b in rows if a]
     while size > 10:  # shrink until the widest name + widest credit fit side by side
         fnt = font(size)
@@ -215,7 +233,7 @@ def subtitle_overlay(w: int, h: int, text: str) -> tuple[np.ndarray, int]:
 
 def name_tag(w: int, h: int, name: str, parenthetical: str | None) -> np.ndarray:
     """Speaker name (and delivery) for the top-left corner of a portrait or footage shot (RGBA)."""
-    text = name + (f"  {parenthetical.strip()[:40]}" if parenthetical else "")
+    text = drawable(name + (f"  {parenthetical.strip()[:40]}" if parenthetical else ""), True)
     fnt = font(max(10, h // 28), True)
     tw = int(fnt.getlength(text)) + fnt.size + 4
     img = Image.new("RGBA", (min(w, tw), int(fnt.size * 1.8)), (0, 0, 0, 0))
