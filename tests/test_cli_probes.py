@@ -86,6 +86,8 @@ def test_footage_given_a_file_says_it_wants_a_folder(clip, capsys):
     (["--max-mb", "inf"], "--max-mb must be a number above 0"),
     (["--max-mb", "nan"], "--max-mb must be a number above 0"),
     (["--seed", str(10**23)], "--seed must be between"),
+    (["--demo", "--title", "Mine", "--line", "hi"], "--demo makes the default film and ignores --title, --line"),
+    (["--demo", "--footage", "."], "ignores --footage"),
 ])
 def test_make_rejects_impossible_numbers_before_writing(flags, says, capsys):
     rc = cli(["make", *flags])

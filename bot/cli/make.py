@@ -65,6 +65,13 @@ def brief_from_args(args: argparse.Namespace):
     from engine.brief import DEFAULT_BRIEF, Brief
 
     given = any([args.title, args.line, args.prop, args.science, args.genre, args.prime])
+    if getattr(args, "demo", False):  # the demo film is fixed: never quietly drop what was asked for
+        dropped = [f for f, v in [("--title", args.title), ("--line", args.line), ("--prop", args.prop),
+                                  ("--science", args.science), ("--genre", args.genre), ("--prime", args.prime),
+                                  ("--cast", getattr(args, "cast", None)),
+                                  ("--footage", getattr(args, "footage", None))] if v]
+        if dropped:
+            raise CliError(f"--demo makes the default film and ignores {', '.join(dropped)}; leave out --demo")
     if getattr(args, "demo", False) or not given:
         brief = DEFAULT_BRIEF if args.pages is None else replace(DEFAULT_BRIEF, pages=args.pages)
     else:
