@@ -1,15 +1,29 @@
 """Buttons as ``DynamicItem``s: the id in the custom_id is parsed back after a restart."""
 from __future__ import annotations
 
+import logging
+
 import discord
+
+log = logging.getLogger(__name__)
 
 
 async def _hand_over(interaction: discord.Interaction, cog_name: str, method: str, *args) -> None:
+    """Every button's callback: run the owning cog's method; an error is logged and told briefly, not silent."""
+    from bot.cogs._common import tell
+
     cog = interaction.client.get_cog(cog_name)  # type: ignore[union-attr]
     if cog is None:
-        await interaction.response.send_message("That feature is not available right now.", ephemeral=True)
+        await tell(interaction, "That feature is not available right now.")
         return
-    await getattr(cog, method)(interaction, *args)
+    try:
+        await getattr(cog, method)(interaction, *args)
+    except Exception:
+        log.exception("button %s.%s failed", cog_name, method)
+        try:
+            await tell(interaction, "Something went wrong with that button; the bot's log has the details.")
+        except discord.HTTPException as e:
+            log.warning("could not tell the user about the failure: %s", e)
 
 
 class MoreTakesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"benjamin:takes:more:(?P<brief>\d+)"):

@@ -121,3 +121,19 @@ def test_a_failing_command_answers_instead_of_going_silent(make_stack, discord_d
     h = d.invoke_slash("queue", user=w.member_id, channel_id=w.films_id)
     text = h.wait_original().content
     assert "Something went wrong" in text and "boom" not in text and "Traceback" not in text
+
+
+def test_a_failing_button_answers_instead_of_going_silent(make_stack, discord_double, monkeypatch):
+    import storage.votes
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    d, w = discord_double, discord_double.default
+    st = make_stack()
+    brief_id, ballot, _ = _voting(d, st, w.member_id)
+    monkeypatch.setattr(storage.votes, "winner", broken)
+    h = d.click_button(ballot.id, f"benjamin:vote:close:{brief_id}", w.member_id)
+    text = h.wait_original().content
+    assert "Something went wrong" in text and "boom" not in text
+    assert get_brief(st.db, brief_id)["status"] == "voting"
