@@ -81,7 +81,10 @@ def load_settings(env_file: str | os.PathLike | None = ".env", environ: dict | N
     if env_file and Path(env_file).is_file():
         from dotenv import dotenv_values
 
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        try:
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        except (OSError, UnicodeDecodeError) as e:  # unreadable, or not UTF-8 text
+            raise SettingsError(f"cannot read the settings file {env_file}: {e}") from None
     values.update(os.environ if environ is None else environ)
     kwargs = {}
     for f in fields(Settings):

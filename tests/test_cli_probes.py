@@ -200,3 +200,15 @@ def test_emoji_the_font_lacks_are_left_out_of_subtitles_not_drawn_as_boxes():
     assert cards.drawable("🎬🔥") == "🎬🔥"  # nothing drawable left: shown as given rather than blank
     tag = cards.name_tag(640, 360, "@everyone 🎬 Ann", None)
     assert np.array_equal(tag, cards.name_tag(640, 360, "@everyone Ann", None))
+
+
+@pytest.mark.parametrize("kind", ["folder", "not-utf8"])
+def test_a_bad_env_file_is_one_clear_line(kind, tmp_path, capsys):
+    path = tmp_path / "settings.env"
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "not-utf8":
+        path.write_bytes(b"BENJAMIN_MAX_MB=\x00\xff\n")
+    rc = cli(["--env-file", str(path), "jobs"])
+    err = _one_line_error(capsys.readouterr().err)
+    assert rc != 0 and str(path) in err

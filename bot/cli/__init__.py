@@ -16,6 +16,7 @@ import logging
 import pkgutil
 import sqlite3
 import sys
+from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -44,7 +45,7 @@ def _commands():
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bot.py", description="Benjamin: writes, casts, voices and renders short films from a brief.")
-    parser.add_argument("--env-file", default=".env", help="settings file (default .env; the environment overrides it)")
+    parser.add_argument("--env-file", help="settings file (default .env; the environment overrides it)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for mod in _commands():
@@ -75,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     settings: Settings | None = None
     try:
-        settings = load_settings(args.env_file)
+        if args.env_file and Path(args.env_file).is_dir():  # (a missing file means: the environment only)
+            raise CliError(f"--env-file {args.env_file} is a folder, not a settings file")
+        settings = load_settings(args.env_file or ".env")
         setup_logging("DEBUG" if args.verbose else settings.log_level)
         return int(args._main(args, settings) or 0)
     except (CliError, SettingsError, EngineError) as e:
