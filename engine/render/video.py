@@ -208,6 +208,10 @@ def _write_png(img: np.ndarray, path: Path) -> Path:
     from PIL import Image
 
     tmp = path.with_name(path.name + ".part")
-    Image.fromarray(img).save(tmp, format="PNG")
-    os.replace(tmp, path)
+    try:
+        Image.fromarray(img).save(tmp, format="PNG")
+        os.replace(tmp, path)
+    except BaseException:  # a full disk (or a cancel) leaves no half picture beside the film
+        tmp.unlink(missing_ok=True)
+        raise
     return path

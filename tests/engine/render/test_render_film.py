@@ -174,3 +174,17 @@ def test_an_ffmpeg_that_cannot_start_is_a_render_error(tmp_path, monkeypatch):
         render_film(tl, tmp_path / "out" / "film.mp4")
     assert not (tmp_path / "out" / "film.mp4").exists()
     assert not list((tmp_path / "out").glob(".render-*"))  # the work folder is cleaned up
+
+
+def test_a_poster_that_cannot_be_written_leaves_no_half_file(tmp_path, monkeypatch):
+    tl = short_timeline(tmp_path)
+    real_save = Image.Image.save
+
+    def save_then_fail(self, fp, *args, **kwargs):
+        real_save(self, fp, *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", save_then_fail)
+    with pytest.raises(OSError):
+        render_film(tl, tmp_path / "out" / "film.mp4")
+    assert list((tmp_path / "out").iterdir()) == []
