@@ -140,7 +140,7 @@ def produce_take(ctx: JobContext, brief: Brief, fountain_path: Path, payload: di
             "poster": str(film.poster) if film.poster else None,
             "contact_sheet": str(film.contact_sheet) if film.contact_sheet else None,
             "width": film.width, "height": film.height, "has_audio": film.has_audio,
-            "brief_id": brief_id, "take_id": take_id, "stages_s": timings}
+            "credits": list(film.credits), "brief_id": brief_id, "take_id": take_id, "stages_s": timings}
 
 
 @contextlib.contextmanager

@@ -38,3 +38,4 @@ class FilmResult:
     width: int = 0
     height: int = 0
     has_audio: bool = False
+    credits: tuple[str, ...] = ()  # the credits as plain text lines, for a post beside the film

@@ -25,7 +25,7 @@ class RenderStage(Stage):
     name = "render"
 
     def run(self, inputs: RenderInputs, workdir: Path, on_progress: ProgressFn):
-        from engine.render import build_timeline, render_film
+        from engine.render import Credits, build_timeline, credits_text, render_film
 
         out_dir = self.dir(workdir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -34,7 +34,8 @@ class RenderStage(Stage):
         write_json_atomic(out_dir / "timeline.json", to_jsonable(timeline))
         result = render_film(timeline, out_dir / "film.mp4", inputs.max_mb, on_progress)
         files = [result.path] + [p for p in (result.poster, result.contact_sheet) if p]
-        self.mark_done(workdir, {"result": to_jsonable(result)}, files)
+        credits = next((credits_text(v) for v in timeline.visuals if isinstance(v, Credits)), ())
+        self.mark_done(workdir, {"result": to_jsonable(result), "credits": list(credits)}, files)
         on_progress(Progress(self.name, 1.0, "rendered", 0.0, preview=result.poster))
         return result
 
@@ -42,3 +43,8 @@ class RenderStage(Stage):
         from engine.render import RenderResult
 
         return from_jsonable(RenderResult, self.load(workdir)["outputs"]["result"])
+
+    def credits(self, workdir: Path) -> tuple[str, ...]:
+        """The finished film's credits as plain text lines (empty before the stage is done)."""
+        data = self.load(workdir) or {}
+        return tuple(data.get("outputs", {}).get("credits", ()))

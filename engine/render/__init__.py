@@ -18,12 +18,13 @@ from engine.render.timeline import (
     TimelineConfig,
     TitleCard,
     build_timeline,
+    credits_text,
 )
 from engine.render.video import RenderConfig, RenderResult, render_film
 
 __all__ = [
     "Budget", "EncodeConfig", "encode_command", "plan_budget", "probe", "reencode_command",
     "AI_NOTE", "ActionCard", "AudioCue", "CharacterCard", "Credits", "FootageShot", "Portrait", "SceneCard",
-    "Subtitle", "Timeline", "TimelineConfig", "TitleCard", "build_timeline",
+    "Subtitle", "Timeline", "TimelineConfig", "TitleCard", "build_timeline", "credits_text",
     "RenderConfig", "RenderResult", "render_film",
 ]

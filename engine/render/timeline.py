@@ -106,6 +106,19 @@ class Credits:
 Visual = Union[TitleCard, SceneCard, ActionCard, Portrait, CharacterCard, FootageShot, Credits]
 
 
+def credits_text(credits: Credits) -> tuple[str, ...]:
+    """The credits as a few lines of plain text (for a post beside the film), in the order the film shows them."""
+    lines = []
+    if credits.cast:
+        lines.append("Cast: " + "; ".join(f"{who} ({performer})" for who, performer in credits.cast))
+    if credits.voices:
+        lines.append("Voices: " + "; ".join(f"{who}: {label}" for who, label in credits.voices))
+    if credits.footage:
+        lines.append("Footage: " + "; ".join(credits.footage))
+    lines.append(credits.note)
+    return tuple(lines)
+
+
 @dataclass(frozen=True)
 class Subtitle:
     start: float

@@ -48,3 +48,4 @@ def test_film_with_the_real_engine_is_posted_as_an_mp4_with_sound(make_stack, di
     with VideoFileClip(film["path"]) as clip:
         assert clip.audio is not None and clip.size == [160, 90]
     assert "take 2" in film_msg.content  # the winner was produced
+    assert "Voices: " in film_msg.content and "An AI-made film" in film_msg.content  # the film's own credits

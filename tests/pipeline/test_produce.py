@@ -26,6 +26,8 @@ def test_film_has_audio_duration_of_the_timeline_subtitles_and_fits(tmp_path, fo
     assert abs(film.duration_s - timeline["duration"]) < 0.25
     assert film.size_bytes == os.path.getsize(film.path) <= 2.0 * 2**20
     assert film.poster and Path(film.poster).is_file()
+    assert film.credits[-1].startswith("An AI-made film") and film.credits[0].startswith("Cast: ADA (")
+    assert any(line.startswith("Voices: ADA: Neural voice") for line in film.credits)
     assert [s["text"] for s in timeline["subtitles"]][0] == "I was never meant to keep the light."
     assert {r.stage for r in reports} >= {"cast", "voice", "swap", "render"}
     assert reports[-1].stage == "render" and reports[-1].preview == film.poster
@@ -57,7 +59,8 @@ def test_second_run_redoes_nothing_and_a_lost_render_is_redone(tmp_path, fountai
 def test_cast_member_face_and_voice_reach_the_film(tmp_path, fountain_text, shared_data):
     photo = next((shared_data / "faces" / "obama").glob("wh_official_portrait*.jpg"))
     plan = _plan(fountain_text(2), members=(CastMember("Barack", (photo,), "neural-bass"),))
-    produce(plan, tmp_path / "job")
+    film = produce(plan, tmp_path / "job")
+    assert film.credits[0].startswith("Cast: ADA (Barack); BOB (Barack)")
     timeline = json.loads((tmp_path / "job" / "render" / "timeline.json").read_text())
     portraits = [v for v in timeline["visuals"] if v.get("photo")]
     assert portraits and all(v["photo"] == str(photo) for v in portraits)

@@ -8,7 +8,7 @@ import pytest
 from engine.errors import RenderError
 from engine.render import (
     AI_NOTE, ActionCard, AudioCue, CharacterCard, Credits, FootageShot, Portrait, SceneCard, Subtitle, Timeline,
-    TitleCard, build_timeline,
+    TitleCard, build_timeline, credits_text,
 )
 from engine.render.timeline import card_color
 from engine.screenplay.document import Action, Dialogue, Scene, Screenplay, Transition
@@ -162,3 +162,15 @@ def test_a_line_with_no_words_gets_no_empty_subtitle_box():
     tl = build_timeline(sp, lines)
     assert [(s.speaker, s.text) for s in tl.subtitles] == [("TOMAS", "Well.")]
     assert len(tl.audio) == 2  # the pause is still timed and played
+
+
+def test_credits_text_lists_cast_voices_footage_and_the_ai_note():
+    credits = Credits("T", cast=(("MARA", "Ada"), ("BOB", "drawn card")), voices=(("MARA", "Neural voice"),),
+                      footage=("clip.mp4 (CC BY, someone)",))
+    assert credits_text(credits) == (
+        "Cast: MARA (Ada); BOB (drawn card)",
+        "Voices: MARA: Neural voice",
+        "Footage: clip.mp4 (CC BY, someone)",
+        AI_NOTE,
+    )
+    assert credits_text(Credits("T")) == (AI_NOTE,)
