@@ -30,12 +30,33 @@ def shift_pitch(audio: np.ndarray, sr: int, semitones: float, tempo: float) -> n
     return time_stretch(audio, tempo / ratio, sr)
 
 
+class _LocalModelBackend:
+    """What Piper and Coqui share: ``available()`` is "the local model loads", and delivery is post-processed."""
+
+    name = "local"
+
+    def _load(self):
+        raise NotImplementedError
+
+    def available(self) -> bool:
+        try:
+            self._load()
+            return True
+        except Exception as e:
+            log.info("%s unavailable: %s", self.name, e)
+            return False
+
+    @staticmethod
+    def _shaped(audio: np.ndarray, sr: int, spec: VoiceSpec, delivery: Delivery) -> tuple[np.ndarray, int]:
+        return shift_pitch(audio, sr, spec.pitch_semitones + delivery.pitch_semitones, spec.tempo * delivery.tempo), sr
+
+
 @dataclass(frozen=True)
 class PiperConfig:
     model: Path | None = None  # a local Piper .onnx voice (with its .onnx.json beside it)
 
 
-class PiperBackend:
+class PiperBackend(_LocalModelBackend):
     name = "piper"
 
     def __init__(self, config: PiperConfig = PiperConfig()) -> None:
@@ -53,14 +74,6 @@ class PiperBackend:
             self._voice = PiperVoice.load(str(self.config.model))
         return self._voice
 
-    def available(self) -> bool:
-        try:
-            self._load()
-            return True
-        except Exception as e:
-            log.info("piper unavailable: %s", e)
-            return False
-
     def synthesize(self, text: str, spec: VoiceSpec, delivery: Delivery) -> tuple[np.ndarray, int]:
         voice = self._load()
         try:
@@ -69,7 +82,7 @@ class PiperBackend:
             audio = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
         except Exception as e:
             raise VoiceError(f"Piper failed on {text[:40]!r}: {e}") from e
-        return shift_pitch(audio, sr, spec.pitch_semitones + delivery.pitch_semitones, spec.tempo * delivery.tempo), sr
+        return self._shaped(audio, sr, spec, delivery)
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,7 @@ class CoquiConfig:
     config: Path | None = None  # its config.json
 
 
-class CoquiBackend:
+class CoquiBackend(_LocalModelBackend):
     name = "coqui"
 
     def __init__(self, config: CoquiConfig = CoquiConfig()) -> None:
@@ -97,14 +110,6 @@ class CoquiBackend:
             self._tts = TTS(model_path=str(c.model), config_path=str(c.config))
         return self._tts
 
-    def available(self) -> bool:
-        try:
-            self._load()
-            return True
-        except Exception as e:
-            log.info("coqui unavailable: %s", e)
-            return False
-
     def synthesize(self, text: str, spec: VoiceSpec, delivery: Delivery) -> tuple[np.ndarray, int]:
         tts = self._load()
         try:
@@ -112,4 +117,4 @@ class CoquiBackend:
             sr = int(tts.synthesizer.output_sample_rate)
         except Exception as e:
             raise VoiceError(f"Coqui TTS failed on {text[:40]!r}: {e}") from e
-        return shift_pitch(audio, sr, spec.pitch_semitones + delivery.pitch_semitones, spec.tempo * delivery.tempo), sr
+        return self._shaped(audio, sr, spec, delivery)
