@@ -103,12 +103,17 @@ def test_bad_corpora_are_clear(tmp_path):
         load_corpus([tmp_path / "nowhere"])
 
 
-def test_corpus_cache_is_reused_and_redone_when_a_file_changes(tmp_path):
+def _one_play_corpus(tmp_path):
+    """A folder holding one play, the play's source path, and an empty cache folder."""
     src = tmp_path / "plays"
     src.mkdir()
     play = small_corpus()[0]
     (src / play.name).write_text(play.read_text())
-    cache = tmp_path / "cache"
+    return src, play, tmp_path / "cache"
+
+
+def test_corpus_cache_is_reused_and_redone_when_a_file_changes(tmp_path):
+    src, play, cache = _one_play_corpus(tmp_path)
     first = load_corpus([src], cache_dir=cache)
     assert len(list(cache.glob("corpus-*.npz"))) == 1
     again = load_corpus([src], cache_dir=cache)
@@ -142,11 +147,7 @@ def test_resume_on_cpu_from_a_cuda_amp_checkpoint(tmp_path):
 def test_a_torn_corpus_cache_is_rebuilt_and_an_unwritable_one_skipped(tmp_path, monkeypatch):
     import engine.screenplay.corpus as corpus_mod
 
-    src = tmp_path / "plays"
-    src.mkdir()
-    play = small_corpus()[0]
-    (src / play.name).write_text(play.read_text())
-    cache = tmp_path / "cache"
+    src, play, cache = _one_play_corpus(tmp_path)
     first = load_corpus([src], cache_dir=cache)
     (npz,) = cache.glob("corpus-*.npz")
     npz.write_bytes(npz.read_bytes()[: npz.stat().st_size // 2])  # torn (disk trouble, a bad copy)

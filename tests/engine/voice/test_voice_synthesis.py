@@ -14,12 +14,11 @@ from engine.voice.delivery import NORMAL
 SENTENCE = "Give me the brass telescope and close the door behind you."
 
 
-def f0_median(audio: np.ndarray, sr: int) -> float:
-    """Median pitch (Hz) of the loud frames, by autocorrelation (60..400 Hz)."""
+def _periodicity(audio: np.ndarray, sr: int, loud_share: float):
+    """For each loud 40 ms frame: (best lag in 60..400 Hz, its autocorrelation / the frame's energy)."""
     frame, hop = int(0.04 * sr), int(0.01 * sr)
     lo, hi = sr // 400, sr // 60
-    pitches = []
-    loud = 0.3 * np.abs(audio).max()
+    loud = loud_share * np.abs(audio).max()
     for a in range(0, audio.size - frame, hop):
         x = audio[a:a + frame]
         if np.abs(x).max() < loud:
@@ -27,26 +26,19 @@ def f0_median(audio: np.ndarray, sr: int) -> float:
         x = x - x.mean()
         ac = np.correlate(x, x, "full")[frame - 1:]
         lag = lo + int(np.argmax(ac[lo:hi]))
-        if ac[lag] > 0.4 * ac[0]:
-            pitches.append(sr / lag)
+        yield lag, ac[lag] / ac[0]
+
+
+def f0_median(audio: np.ndarray, sr: int) -> float:
+    """Median pitch (Hz) of the loud frames, by autocorrelation (60..400 Hz)."""
+    pitches = [sr / lag for lag, strength in _periodicity(audio, sr, 0.3) if strength > 0.4]
     return float(np.median(pitches)) if pitches else 0.0
 
 
 def voicing(audio: np.ndarray, sr: int) -> float:
     """Share of audible frames with a clear pitch period (autocorrelation peak > 0.6)."""
-    frame, hop = int(0.04 * sr), int(0.01 * sr)
-    lo, hi = sr // 400, sr // 60
-    voiced = total = 0
-    loud = 0.1 * np.abs(audio).max()
-    for a in range(0, audio.size - frame, hop):
-        x = audio[a:a + frame]
-        if np.abs(x).max() < loud:
-            continue
-        x = x - x.mean()
-        ac = np.correlate(x, x, "full")[frame - 1:]
-        total += 1
-        voiced += ac[lo + int(np.argmax(ac[lo:hi]))] > 0.6 * ac[0]
-    return voiced / max(1, total)
+    frames = [strength > 0.6 for _, strength in _periodicity(audio, sr, 0.1)]
+    return sum(frames) / max(1, len(frames))
 
 
 def _check_speech(audio: np.ndarray, sr: int, text: str) -> None:
