@@ -1,0 +1,128 @@
+"""Faces in an image: dlib's HOG detector on a downscaled copy, 68 landmarks and the 128-d identity
+embedding on the full-resolution image. Models come from the ``face_recognition_models`` wheel (offline)."""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import dlib
+import numpy as np
+
+from engine.errors import FaceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FindConfig:
+    detect_side: int = 480  # detection runs on the image scaled so its longer side is at most this
+    upsample: int = 1  # dlib upsampling passes on the scaled image (finds faces down to ~40 px there)
+    min_score: float = -0.2  # HOG confidence below this is ignored
+
+
+@dataclass(frozen=True)
+class Face:
+    box: tuple[int, int, int, int]  # left, top, right, bottom in image pixels
+    landmarks: np.ndarray  # (68, 2) float32, image pixels (dlib's iBUG 68-point layout)
+    score: float
+
+    @property
+    def width(self) -> int:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+def _model_path(name: str) -> str:
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or spec.origin is None:
+        raise FaceError("the face models are missing: install face_recognition_models")
+    path = Path(spec.origin).parent / "models" / name
+    if not path.is_file():
+        raise FaceError(f"face model {name} is missing from face_recognition_models")
+    return str(path)
+
+
+@functools.lru_cache(maxsize=1)
+def detector():
+    return dlib.get_frontal_face_detector()
+
+
+@functools.lru_cache(maxsize=1)
+def predictor():
+    return dlib.shape_predictor(_model_path("shape_predictor_68_face_landmarks.dat"))
+
+
+@functools.lru_cache(maxsize=1)
+def encoder():
+    return dlib.face_recognition_model_v1(_model_path("dlib_face_recognition_resnet_model_v1.dat"))
+
+
+def as_rgb8(image: np.ndarray) -> np.ndarray:
+    """Any 2-D gray, RGB, RGBA or 16-bit array as contiguous RGB uint8 (dlib takes nothing else)."""
+    img = np.asarray(image)
+    if img.dtype == np.uint16:
+        img = (img >> 8).astype(np.uint8)
+    elif img.dtype != np.uint8:
+        img = np.clip(img, 0, 255).astype(np.uint8)
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_RGBA2RGB)
+    elif img.ndim != 3 or img.shape[2] != 3:
+        raise FaceError(f"an image of shape {img.shape} is not a picture")
+    return np.ascontiguousarray(img)
+
+
+def shape_at(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """68 landmarks (float32, image pixels) of the face in ``box``."""
+    rect = dlib.rectangle(int(box[0]), int(box[1]), int(box[2]), int(box[3]))
+    shape = predictor()(rgb, rect)
+    return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
+
+
+def detect_boxes(rgb: np.ndarray, config: FindConfig = FindConfig()) -> list[tuple[tuple[int, int, int, int], float]]:
+    """Face boxes (in ``rgb`` pixels) with their detector scores, largest first."""
+    h, w = rgb.shape[:2]
+    scale = min(1.0, config.detect_side / max(h, w))
+    small = rgb if scale == 1.0 else cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    rects, scores, _ = detector().run(small, config.upsample, config.min_score)
+    out = []
+    for r, s in zip(rects, scores):
+        box = (max(0, round(r.left() / scale)), max(0, round(r.top() / scale)),
+               min(w, round(r.right() / scale)), min(h, round(r.bottom() / scale)))
+        if box[2] - box[0] > 4 and box[3] - box[1] > 4:
+            out.append((box, float(s)))
+    return sorted(out, key=lambda b: b[0][2] - b[0][0], reverse=True)
+
+
+def find_faces(image: np.ndarray, config: FindConfig = FindConfig()) -> list[Face]:
+    """Every face in an RGB image with its landmarks, largest first."""
+    rgb = as_rgb8(image)
+    return [Face(box, shape_at(rgb, box), score) for box, score in detect_boxes(rgb, config)]
+
+
+def box_from_landmarks(landmarks: np.ndarray) -> tuple[int, int, int, int]:
+    """A detector-like box around 68 landmarks (dlib's boxes sit a little inside the jaw outline)."""
+    x0, y0 = landmarks.min(axis=0)
+    x1, y1 = landmarks.max(axis=0)
+    return int(x0), int(y0 + 0.12 * (y1 - y0)), int(x1), int(y1)
+
+
+def embedding(image: np.ndarray, landmarks: np.ndarray, jitter: int = 0) -> np.ndarray:
+    """The 128-d identity embedding of the face with these 68 landmarks (same person: distance < 0.6)."""
+    rgb = as_rgb8(image)
+    pts = [dlib.point(int(round(x)), int(round(y))) for x, y in landmarks]
+    box = box_from_landmarks(landmarks)
+    shape = dlib.full_object_detection(dlib.rectangle(*box), pts)
+    return np.array(encoder().compute_face_descriptor(rgb, shape, jitter), dtype=np.float32)
+
+
+def distance(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))

@@ -1,0 +1,48 @@
+"""Is a face good enough to learn from or to swap onto? Size, sharpness and pose."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from engine.faces.align import five_points
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    min_face_px: int = 64  # eye-to-mouth-scaled face width in the source image
+    min_sharpness: float = 12.0  # variance of the Laplacian of the aligned crop (grey)
+    max_yaw: float = 0.45  # |nose offset from the eyes' midline| / eye distance (0 = frontal)
+
+
+@dataclass(frozen=True)
+class Quality:
+    face_px: float
+    sharpness: float
+    yaw: float
+
+    def problems(self, config: QualityConfig = QualityConfig()) -> list[str]:
+        out = []
+        if self.face_px < config.min_face_px:
+            out.append(f"the face is too small ({self.face_px:.0f} px wide; at least {config.min_face_px})")
+        if self.sharpness < config.min_sharpness:
+            out.append("the face is blurred")
+        if abs(self.yaw) > config.max_yaw:
+            out.append("the face is turned too far from the camera")
+        return out
+
+
+def measure(landmarks: np.ndarray, aligned_crop: np.ndarray) -> Quality:
+    lm = np.asarray(landmarks, dtype=np.float32)
+    face_px = float(lm[:, 0].max() - lm[:, 0].min())
+    grey = cv2.cvtColor(aligned_crop, cv2.COLOR_RGB2GRAY)
+    h = grey.shape[0]
+    inner = grey[h // 4: 3 * h // 4, h // 4: 3 * h // 4]
+    sharpness = float(cv2.Laplacian(inner, cv2.CV_64F).var()) * (256 / h) ** 2
+    pts = five_points(lm)
+    eyes_mid = (pts[0] + pts[1]) / 2
+    eye_dist = max(1e-6, float(np.linalg.norm(pts[1] - pts[0])))
+    axis = (pts[1] - pts[0]) / eye_dist
+    yaw = float(np.dot(pts[2] - eyes_mid, axis) / eye_dist)
+    return Quality(face_px, sharpness, yaw)
