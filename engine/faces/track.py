@@ -1,0 +1,265 @@
+"""Faces through a clip: detect every few frames, follow each face's landmarks in between, join
+detections into tracks (box overlap, then embedding), smooth each track's landmarks (One-Euro) and
+cluster tracks into identities: the actors of the clip.
+
+    faces = track_video(path)                 # VideoFaces
+    actor = faces.main_identity()             # the most-seen face
+    lm = faces.tracks[0].at(frame_index)      # (68, 2) smoothed landmarks, or None
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import Cancelled, FaceError
+from engine.faces.landmarks import FindConfig, detect_boxes, distance, embedding, shape_at
+from engine.faces.smooth import OneEuroConfig, smooth_track
+from engine.faces.video import read_frames
+from engine.progress import Progress, ProgressFn, null_progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrackConfig:
+    find: FindConfig = FindConfig()
+    detect_every: int = 4  # full detection every N frames; landmarks alone follow the face in between
+    iou_match: float = 0.3  # a detection continues a track when their boxes overlap this much
+    same_face: float = 0.55  # ...or when its embedding is this close to the track's
+    embed_every: int = 8  # embed a track's face every N of its detection frames
+    max_misses: int = 2  # detection passes a track may miss before it ends
+    min_frames: int = 3  # shorter tracks are dropped (flickers of false detections)
+    same_person: float = 0.5  # tracks whose mean embeddings are this close are one identity
+    smooth: OneEuroConfig = OneEuroConfig()
+
+
+@dataclass
+class Track:
+    id: int
+    frames: np.ndarray  # (T,) frame indices, increasing
+    landmarks: np.ndarray  # (T, 68, 2) float32, smoothed
+    raw: np.ndarray  # (T, 68, 2) float32, as the predictor gave them
+    embedding: np.ndarray  # (128,) mean identity embedding
+    identity: int = -1
+
+    def at(self, frame: int) -> np.ndarray | None:
+        i = int(np.searchsorted(self.frames, frame))
+        return self.landmarks[i] if i < len(self.frames) and self.frames[i] == frame else None
+
+    @property
+    def face_height(self) -> float:
+        return float(np.median(self.landmarks[:, :, 1].max(1) - self.landmarks[:, :, 1].min(1)))
+
+
+@dataclass
+class Identity:
+    id: int
+    embedding: np.ndarray  # (128,) mean over its tracks
+    tracks: list[int]
+    frames: int  # frames on screen
+    face_height: float  # median, pixels
+
+    @property
+    def presence(self) -> float:
+        return self.frames * self.face_height
+
+
+@dataclass
+class VideoFaces:
+    path: str
+    fps: float
+    width: int
+    height: int
+    first_frame: int
+    frame_count: int  # frames read
+    tracks: list[Track] = field(default_factory=list)
+    identities: list[Identity] = field(default_factory=list)
+
+    def main_identity(self) -> Identity | None:
+        return max(self.identities, key=lambda i: i.presence, default=None)
+
+    def identity(self, ident: int) -> Identity:
+        for i in self.identities:
+            if i.id == ident:
+                return i
+        raise FaceError(f"there is no actor {ident} in {Path(self.path).name}; "
+                        f"actors: {', '.join(str(i.id) for i in self.identities) or 'none'}")
+
+    def tracks_of(self, ident: int) -> list[Track]:
+        return [t for t in self.tracks if t.identity == ident]
+
+    def landmarks_of(self, ident: int, frame: int) -> np.ndarray | None:
+        for t in self.tracks_of(ident):
+            lm = t.at(frame)
+            if lm is not None:
+                return lm
+        return None
+
+
+@dataclass
+class _Open:
+    id: int
+    frames: list[int] = field(default_factory=list)
+    points: list[np.ndarray] = field(default_factory=list)
+    embeddings: list[np.ndarray] = field(default_factory=list)
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    offset: np.ndarray = field(default_factory=lambda: np.zeros(4, np.float32))  # box minus landmark bbox
+    misses: int = 0
+    detections: int = 0
+
+
+def _iou(a, b) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _lm_bbox(lm: np.ndarray) -> np.ndarray:
+    return np.array([lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max(), lm[:, 1].max()], np.float32)
+
+
+def _follow_box(track: _Open, w: int, h: int) -> tuple[int, int, int, int]:
+    """Where the detector would put the box now: last landmarks' bbox plus the last detection's offset."""
+    b = _lm_bbox(track.points[-1]) + track.offset
+    return (int(max(0, b[0])), int(max(0, b[1])), int(min(w - 1, b[2])), int(min(h - 1, b[3])))
+
+
+class _Tracker:
+    def __init__(self, config: TrackConfig) -> None:
+        self.config = config
+        self.open: list[_Open] = []
+        self.closed: list[_Open] = []
+        self.next_id = 0
+
+    def step(self, i: int, rgb: np.ndarray, detect: bool) -> None:
+        h, w = rgb.shape[:2]
+        if detect:
+            self._detect(i, rgb)
+        else:
+            for t in self.open:
+                box = _follow_box(t, w, h)
+                if box[2] - box[0] < 8 or box[3] - box[1] < 8:
+                    continue
+                t.frames.append(i)
+                t.points.append(shape_at(rgb, box))
+
+    def _detect(self, i: int, rgb: np.ndarray) -> None:
+        cfg = self.config
+        found = detect_boxes(rgb, cfg.find)
+        h, w = rgb.shape[:2]
+        predicted = {t.id: _follow_box(t, w, h) for t in self.open}
+        taken: set[int] = set()
+        matches: dict[int, tuple] = {}
+        for box, score in found:  # largest first; each detection continues the best-overlapping track
+            best = max(((t, _iou(box, predicted[t.id])) for t in self.open if t.id not in taken),
+                       key=lambda x: x[1], default=(None, 0.0))
+            lm = shape_at(rgb, box)
+            if best[0] is not None and best[1] >= cfg.iou_match:
+                taken.add(best[0].id)
+                matches[best[0].id] = (box, lm)
+                continue
+            emb = embedding(rgb, lm)
+            near = min(((t, distance(emb, np.mean(t.embeddings, 0))) for t in self.open
+                        if t.id not in taken and t.embeddings), key=lambda x: x[1], default=(None, 9.0))
+            if near[0] is not None and near[1] < cfg.same_face:
+                taken.add(near[0].id)
+                matches[near[0].id] = (box, lm, emb)
+                continue
+            t = _Open(self.next_id)
+            self.next_id += 1
+            self.open.append(t)
+            taken.add(t.id)
+            matches[t.id] = (box, lm, emb)
+        for t in list(self.open):
+            m = matches.get(t.id)
+            if m is None:
+                t.misses += 1
+                if t.misses > cfg.max_misses:
+                    self.open.remove(t)
+                    self.closed.append(t)
+                continue
+            box, lm = m[0], m[1]
+            t.misses = 0
+            t.box = box
+            t.offset = np.array(box, np.float32) - _lm_bbox(lm)
+            t.frames.append(i)
+            t.points.append(lm)
+            if len(m) > 2:
+                t.embeddings.append(m[2])
+            elif t.detections % cfg.embed_every == 0:
+                t.embeddings.append(embedding(rgb, lm))
+            t.detections += 1
+
+    def finish(self) -> list[_Open]:
+        out = self.closed + self.open
+        self.open, self.closed = [], []
+        return out
+
+
+def _cut_misses(t: _Open, detect_frames: set[int]) -> _Open:
+    """A track's frames after its last detection are guesses that found nothing: drop them."""
+    last = max((f for f in t.frames if f in detect_frames), default=None)
+    if last is None:
+        return t
+    keep = [k for k, f in enumerate(t.frames) if f <= last]
+    t.frames = [t.frames[k] for k in keep]
+    t.points = [t.points[k] for k in keep]
+    return t
+
+
+def cluster(tracks: list[Track], same_person: float) -> list[Identity]:
+    """Tracks into identities: greedy over tracks longest first, joining the nearest identity within
+    ``same_person`` of its mean embedding."""
+    groups: list[list[Track]] = []
+    for t in sorted(tracks, key=lambda t: len(t.frames), reverse=True):
+        best = min(((g, distance(t.embedding, np.mean([x.embedding for x in g], 0))) for g in groups),
+                   key=lambda x: x[1], default=(None, 9.0))
+        if best[0] is not None and best[1] < same_person:
+            best[0].append(t)
+        else:
+            groups.append([t])
+    out = []
+    for k, g in enumerate(sorted(groups, key=lambda g: -sum(len(t.frames) for t in g))):
+        for t in g:
+            t.identity = k
+        out.append(Identity(k, np.mean([t.embedding for t in g], 0).astype(np.float32), [t.id for t in g],
+                            sum(len(t.frames) for t in g), float(np.median([t.face_height for t in g]))))
+    return out
+
+
+def track_video(path: Path, start_s: float = 0.0, end_s: float | None = None, config: TrackConfig = TrackConfig(),
+                on_progress: ProgressFn = null_progress) -> VideoFaces:
+    """Every face in the clip (or its [start_s, end_s) part), tracked, smoothed and grouped by person."""
+    from engine.faces.video import clip_info
+
+    info = clip_info(path)
+    tracker = _Tracker(config)
+    first, n, detect_frames = None, 0, set()
+    total = max(1, int(((end_s or info.frames / info.fps) - start_s) * info.fps))
+    for i, rgb in read_frames(path, start_s, end_s):
+        first = i if first is None else first
+        detect = (i - first) % config.detect_every == 0 or not tracker.open
+        if detect:
+            detect_frames.add(i)
+        tracker.step(i, rgb, detect)
+        n += 1
+        if n % 24 == 0:
+            on_progress(Progress("track", min(1.0, n / total), f"tracking faces: frame {n} of ~{total}"))
+    if first is None:
+        raise FaceError(f"{Path(path).name} has no decodable frames in that range")
+    tracks = []
+    for t in tracker.finish():
+        t = _cut_misses(t, detect_frames)
+        if len(t.frames) < config.min_frames or not t.embeddings:
+            continue
+        raw = np.stack(t.points).astype(np.float32)
+        tracks.append(Track(t.id, np.array(t.frames), smooth_track(raw, info.fps, config.smooth), raw,
+                            np.mean(t.embeddings, 0).astype(np.float32)))
+    identities = cluster(tracks, config.same_person)
+    log.info("%s: %d frames, %d face tracks, %d people", Path(path).name, n, len(tracks), len(identities))
+    return VideoFaces(str(path), info.fps, info.width, info.height, first, n, tracks, identities)
