@@ -140,3 +140,24 @@ def _m0001(db: sqlite_utils.Database) -> None:
     db["guild_settings"].create({
         "guild_id": int, "key": str, "value": str, "updated_at": float,
     }, pk=("guild_id", "key"))
+
+
+@migrations(name="0002_footage")
+def _m0002(db: sqlite_utils.Database) -> None:
+    db["footage_clips"].create({
+        "id": int, "guild_id": int, "hash": str, "path": str, "name": str, "credit": str, "licence": str,
+        "duration": float, "fps": float, "variable_fps": int, "width": int, "height": int, "rotation": int,
+        "has_audio": int, "size_bytes": int, "spans": str, "status": str, "created_at": float, "updated_at": float,
+    }, pk="id", not_null={"hash", "path", "status"}, defaults={"status": "ingesting", "guild_id": 0,
+                                                              "credit": "", "licence": ""})
+    db["footage_clips"].create_index(["guild_id", "hash"], unique=True)
+    db["footage_actors"].create({
+        "id": int, "guild_id": int, "name": str, "embedding": str, "samples": int, "thumbnail": str,
+        "created_at": float,
+    }, pk="id", not_null={"name", "embedding"}, defaults={"guild_id": 0, "samples": 0})
+    db["footage_actors"].create_index(["guild_id"])
+    db["footage_shots"].create({
+        "id": int, "clip_id": int, "shot_index": int, "start": float, "end": float, "framing": str,
+        "faces": int, "thumbnail": str, "actors": str,
+    }, pk="id", foreign_keys=[("clip_id", "footage_clips", "id")], defaults={"faces": 0, "actors": "[]"})
+    db["footage_shots"].create_index(["clip_id", "shot_index"], unique=True)

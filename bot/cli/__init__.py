@@ -62,7 +62,7 @@ def setup_logging(level: str) -> None:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
-    for noisy in ("discord.gateway", "discord.http", "apscheduler", "PIL", "matplotlib"):
+    for noisy in ("discord.gateway", "discord.http", "apscheduler", "PIL", "matplotlib", "pyscenedetect"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 

@@ -121,12 +121,16 @@ def _execute_polled(cmd: list[str], poll: Callable[[], None], poll_s: float) -> 
 
 def probe(path: Path) -> dict:
     """duration (s), has_audio, width, height, size (bytes), video/audio codec of a media file."""
+    return parse_probe(probe_text(path)) | {"size": os.path.getsize(path)}
+
+
+def probe_text(path: Path) -> str:
+    """What ``ffmpeg -i`` says about a media file (streams, duration, rotation), for the parsers."""
     path = Path(path)
     if not path.is_file():
         raise RenderError(f"no such video: {path}")
     proc = _execute([ffmpeg_exe(), "-hide_banner", "-i", str(path)], timeout=60)  # exits 1: no output named
-    text = proc.stderr.decode("utf-8", "replace")
-    return parse_probe(text) | {"size": os.path.getsize(path)}
+    return proc.stderr.decode("utf-8", "replace")
 
 
 def parse_probe(text: str) -> dict:
