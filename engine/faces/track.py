@@ -182,6 +182,11 @@ class _Tracker:
                 if t.misses > cfg.max_misses:
                     self.open.remove(t)
                     self.closed.append(t)
+                else:  # the detector blinked (blur, a turn): follow the landmarks through it
+                    box = predicted[t.id]
+                    if box[2] - box[0] >= 8 and box[3] - box[1] >= 8:
+                        t.frames.append(i)
+                        t.points.append(shape_at(rgb, box))
                 continue
             box, lm = m[0], m[1]
             t.misses = 0

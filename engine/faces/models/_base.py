@@ -19,6 +19,9 @@ class AlignedBatch:
     # Where the swapped face's landmarks should be, when the caller drives them (e.g. the mouth from a
     # voice); None = follow the actor. Members that cannot be driven ignore it.
     targets: np.ndarray | None = None
+    # The actor's mean aligned landmarks over the clip (their neutral face): the geometric member moves
+    # the cast member's own face shape by (landmarks - neutral), i.e. by the actor's expression and pose.
+    neutral: np.ndarray | None = None
 
 
 @dataclass
@@ -27,6 +30,7 @@ class Generated:
     masks: np.ndarray  # (B, S, S) float32 in [0, 1]: where ``faces`` should replace the actor
     member: str  # which member made it
     realism: np.ndarray | None = None  # (B,) a discriminator's score in [0, 1] when the member has one
+    winners: list[str] | None = None  # (B,) for an ensemble: which member's face was used per frame
 
 
 class Member(Protocol):

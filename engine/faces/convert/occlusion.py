@@ -1,0 +1,56 @@
+"""Occluders (glasses, a hand, a microphone): where the source frame shows something other than skin at a
+place where the generated face shows skin, the source wins, so what was in front of the face stays there."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class OcclusionConfig:
+    chroma_sigmas: float = 3.5  # a pixel this far (Mahalanobis, a/b) from the skin colour is not skin
+    light_sigmas: float = 3.0  # ...or this many std darker/brighter than the skin
+    min_area: float = 0.002  # occluder blobs smaller than this share of the crop are noise
+    enabled: bool = True
+
+
+def _cheeks(lm: np.ndarray) -> list[np.ndarray]:
+    return [lm[[1, 2, 3, 31, 39]], lm[[15, 14, 13, 35, 42]], lm[[29, 31, 33, 35]]]
+
+
+def skin_map(rgb: np.ndarray, landmarks: np.ndarray, config: OcclusionConfig) -> np.ndarray:
+    """float mask: 1 where the pixel looks like this face's skin (sampled from its cheeks and nose)."""
+    h, w = rgb.shape[:2]
+    sample = np.zeros((h, w), np.uint8)
+    for poly in _cheeks(np.asarray(landmarks, np.float32)):
+        cv2.fillConvexPoly(sample, np.round(poly).astype(np.int32), 1)
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    pix = lab[sample > 0]
+    if len(pix) < 30:
+        return np.ones((h, w), np.float32)
+    mean = pix.mean(0)
+    cov = np.cov(pix[:, 1:].T) + np.eye(2) * 4.0
+    inv = np.linalg.inv(cov)
+    d = lab[..., 1:] - mean[1:]
+    maha = np.sqrt(np.einsum("hwi,ij,hwj->hw", d, inv, d))
+    light = np.abs(lab[..., 0] - mean[0]) / (pix[:, 0].std() + 6.0)
+    return ((maha < config.chroma_sigmas) & (light < config.light_sigmas)).astype(np.float32)
+
+
+def occluder_mask(source: np.ndarray, source_lm: np.ndarray, generated: np.ndarray, generated_lm: np.ndarray,
+                  face_mask: np.ndarray, config: OcclusionConfig = OcclusionConfig()) -> np.ndarray:
+    """float mask (0..1) of what stands in front of the face, inside ``face_mask``."""
+    if not config.enabled:
+        return np.zeros(face_mask.shape, np.float32)
+    not_skin = 1.0 - skin_map(source, source_lm, config)
+    should_be_skin = skin_map(generated, generated_lm, config)
+    occ = ((not_skin * should_be_skin * (face_mask > 0.5)) > 0.5).astype(np.uint8)
+    occ = cv2.morphologyEx(occ, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(occ, connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= config.min_area * occ.size
+    occ = keep[labels].astype(np.float32)
+    occ = cv2.dilate(occ, np.ones((3, 3), np.uint8))
+    return cv2.GaussianBlur(occ, (5, 5), 0)

@@ -1,0 +1,82 @@
+"""How good is a swap? Measured with dlib alone, as shared/notes/faces-calibration.md did:
+
+- identity: share of swapped frames whose face embedding is closer to the cast member than to the
+  source actor, and share within 0.6 (dlib's same-person threshold) of the cast member;
+- expression: correlation of mouth opening (inner-lip gap / face height) between source and swapped frames;
+- jitter: frame-to-frame landmark shake of the swapped face over the source's (1.0 = as steady).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.faces.align import mouth_opening
+from engine.faces.landmarks import box_from_landmarks, detect_boxes, distance, embedding, shape_at
+from engine.faces.smooth import jitter
+from engine.faces.track import Track, VideoFaces
+from engine.faces.video import read_frames
+
+
+@dataclass
+class SwapScore:
+    frames: int  # frames compared
+    identity_closer: float  # share closer to the cast member than to the actor
+    identity_within: float  # share within 0.6 of the cast member
+    median_distance: float  # to the cast member
+    mouth_correlation: float
+    jitter_ratio: float  # swapped shake / source shake
+
+    def as_dict(self) -> dict:
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+def _corr(a, b) -> float:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 3 or a.std() < 1e-6 or b.std() < 1e-6:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _near_box(rgb, lm) -> tuple[int, int, int, int]:
+    """The detector's box for the face nearest these landmarks, else one drawn around them."""
+    cx, cy = lm.mean(0)
+    for box, _ in detect_boxes(rgb):
+        if box[0] <= cx <= box[2] and box[1] <= cy <= box[3]:
+            return box
+    return box_from_landmarks(lm)
+
+
+def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np.ndarray, every: int = 3,
+               limit: int = 80, jitter_frames: int = 96) -> SwapScore:
+    """Compare the swapped clip with its source, frame by frame: each sampled face is measured from
+    scratch in both (the same detector box for both, so shake is compared fairly)."""
+    tracks: list[Track] = source.tracks_of(actor)
+    actor_emb = next(i.embedding for i in source.identities if i.id == actor)
+    sampled = set(sorted(f for t in tracks for f in t.frames[::every])[:limit])
+    longest = max(tracks, key=lambda t: len(t.frames))
+    run = set(longest.frames[:jitter_frames].tolist())
+    src_mouth, out_mouth, closer, within, dists, src_pts, out_pts = [], [], [], [], [], [], []
+    start_s = source.first_frame / source.fps
+    for (i, src), (_, out) in zip(read_frames(Path(source.path), start_s), read_frames(swapped)):
+        if i not in sampled and i not in run:
+            continue
+        lm = longest.at(i) if i in run else source.landmarks_of(actor, i)
+        box = _near_box(src, lm)
+        lm_src, lm_out = shape_at(src, box), shape_at(out, box)
+        if i in run:
+            src_pts.append(lm_src)
+            out_pts.append(lm_out)
+        if i in sampled:
+            emb = embedding(out, lm_out)
+            d_cast, d_actor = distance(emb, cast_embedding), distance(emb, actor_emb)
+            closer.append(d_cast < d_actor)
+            within.append(d_cast < 0.6)
+            dists.append(d_cast)
+            src_mouth.append(mouth_opening(lm_src))
+            out_mouth.append(mouth_opening(lm_out))
+    j_src, j_out = jitter(np.array(src_pts)), jitter(np.array(out_pts))
+    return SwapScore(len(closer), float(np.mean(closer)) if closer else 0.0, float(np.mean(within)) if within else 0.0,
+                     float(np.median(dists)) if dists else float("nan"), _corr(src_mouth, out_mouth),
+                     j_out / j_src if j_src > 0 else float("nan"))

@@ -1,0 +1,96 @@
+"""Face sets from what a person sent: photos (each must show their face) or short videos of themselves
+(many aligned faces, one every few frames, the largest face in each)."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import FaceError
+from engine.faces.align import align
+from engine.faces.detect import load_rgb
+from engine.faces.faceset import FaceSet
+from engine.faces.landmarks import Face, embedding, find_faces
+from engine.faces.quality import QualityConfig, measure
+from engine.faces.still import VIDEO_EXTS
+from engine.faces.video import clip_info, read_frames
+from engine.progress import Progress, ProgressFn, null_progress
+
+log = logging.getLogger(__name__)
+
+
+def _largest(faces: list[Face], name: str, notes: list[str]) -> Face | None:
+    if not faces:
+        return None
+    if len(faces) > 1:
+        notes.append(f"{name}: {len(faces)} faces, using the largest")
+    return faces[0]
+
+
+def _add(rgb, face: Face, label: str, out: dict, quality: QualityConfig, notes: list[str]) -> bool:
+    a = align(rgb, face.landmarks)
+    problems = measure(face.landmarks, a.crop).problems(quality)
+    if problems:
+        notes.append(f"{label}: {'; '.join(problems)}")
+        return False
+    out["faces"].append(a.crop)
+    out["landmarks"].append(a.landmarks)
+    out["embeddings"].append(embedding(rgb, face.landmarks))
+    out["sources"].append(label)
+    return True
+
+
+def build_faceset(name: str, paths: list[Path], max_per_video: int = 120, quality: QualityConfig = QualityConfig(),
+                  on_progress: ProgressFn = null_progress) -> tuple[FaceSet, list[str]]:
+    """The person's face set and notes on what was skipped and why. FaceError when no usable face."""
+    out = {"faces": [], "landmarks": [], "embeddings": [], "sources": []}
+    notes: list[str] = []
+    for n, path in enumerate(map(Path, paths)):
+        on_progress(Progress("faces", n / max(1, len(paths)), f"reading {path.name}"))
+        try:
+            if path.suffix.lower() in VIDEO_EXTS:
+                _from_video(path, out, max_per_video, quality, notes)
+            else:
+                rgb = load_rgb(path)
+                face = _largest(find_faces(rgb), path.name, notes)
+                if face is None:
+                    notes.append(f"{path.name}: no face found")
+                else:
+                    _add(rgb, face, path.name, out, quality, notes)
+        except FaceError as e:
+            notes.append(str(e))
+    if not out["faces"]:
+        raise FaceError(f"no usable face of {name} in {len(paths)} file(s): " + "; ".join(notes[:5]))
+    fs = FaceSet(name, np.stack(out["faces"]), np.stack(out["landmarks"]).astype(np.float32),
+                 np.stack(out["embeddings"]).astype(np.float32), out["sources"])
+    _drop_strangers(fs, notes)
+    log.info("face set of %s: %d faces (%d notes)", name, len(fs), len(notes))
+    return fs, notes
+
+
+def _from_video(path: Path, out: dict, limit: int, quality: QualityConfig, notes: list[str]) -> None:
+    info = clip_info(path)
+    step = max(1, int(info.frames / max(1, limit))) if info.frames else 3
+    found = 0
+    for i, rgb in read_frames(path):
+        if i % step or found >= limit:
+            continue
+        faces = find_faces(rgb)
+        if faces and _add(rgb, faces[0], f"{path.name}#{i}", out, quality, []):
+            found += 1
+    if not found:
+        notes.append(f"{path.name}: no usable face in the video")
+
+
+def _drop_strangers(fs: FaceSet, notes: list[str], limit: float = 0.6) -> None:
+    """Faces far from the set's own median identity (someone else in the background) are dropped."""
+    if len(fs) < 3:
+        return
+    centre = np.median(fs.embeddings, axis=0)
+    keep = np.linalg.norm(fs.embeddings - centre, axis=1) < limit
+    if keep.all() or not keep.any():
+        return
+    notes.append(f"{int((~keep).sum())} face(s) that look like someone else were left out")
+    fs.faces, fs.landmarks, fs.embeddings = fs.faces[keep], fs.landmarks[keep], fs.embeddings[keep]
+    fs.sources = [s for s, k in zip(fs.sources, keep) if k]

@@ -1,0 +1,120 @@
+"""The geometric member: no training. The cast member's own face (shape and texture, from their face
+set) is moved by the actor's expression and pose, warped piecewise-affinely over Delaunay triangles,
+so it follows the actor at once. The CPU default and the baseline every learned member must beat.
+
+Why the cast member's shape and not the actor's: identity lives in the face's shape as much as in its
+texture (see shared/notes/faces-calibration.md: texture on the actor's geometry was recognised as the
+cast member in 18/60 frames, the cast member's own shape in 60/60).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from engine.faces.align import ALIGN_SIZE, JAW, mouth_opening
+from engine.faces.convert.occlusion import OcclusionConfig, skin_map
+from engine.faces.faceset import FaceSet
+from engine.faces.models._base import AlignedBatch, Generated
+from engine.faces.mouth import fill_mouth
+from engine.faces.quality import measure
+from engine.faces.warp import border_points, triangulate, warp_image
+
+
+@dataclass(frozen=True)
+class GeometricConfig:
+    brow_lift: float = 0.10  # the mask reaches this share of the face height above the brows
+    feather: float = 0.06  # mask edge softness, share of the crop
+    expression: float = 1.0  # how much of the actor's expression moves the cast face (1 = all)
+
+
+def hull_mask(landmarks: np.ndarray, size: int, brow_lift: float, feather: float) -> np.ndarray:
+    """The face's outline (jaw, brows lifted to take in the forehead's lower part), feathered inwards."""
+    lm = np.asarray(landmarks, np.float32)
+    height = float(lm[:, 1].max() - lm[:, 1].min())
+    brows = lm[17:27].copy()
+    brows[:, 1] -= brow_lift * height
+    hull = cv2.convexHull(np.round(np.vstack([lm[JAW], brows])).astype(np.int32))
+    m = np.zeros((size, size), np.float32)
+    cv2.fillConvexPoly(m, hull, 1.0, lineType=cv2.LINE_AA)
+    k = max(3, int(feather * size)) | 1
+    m = cv2.erode(m, np.ones((k // 2 + 1, k // 2 + 1), np.uint8))
+    return cv2.GaussianBlur(m, (k, k), 0)
+
+
+def skin_gate(face: np.ndarray, landmarks: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``mask`` less whatever in the warped photo is not the cast member's skin near the outline (sky,
+    hair, a collar behind the cheek); eyes, brows, nose and mouth are always kept."""
+    size = face.shape[0]
+    core = np.zeros((size, size), np.float32)
+    cv2.fillConvexPoly(core, cv2.convexHull(np.round(landmarks[17:68]).astype(np.int32)), 1.0)
+    skin = np.maximum(skin_map(face, landmarks, OcclusionConfig()), core)
+    skin = cv2.morphologyEx(skin, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+    k = max(3, size // 32) | 1
+    return mask * cv2.GaussianBlur(skin, (k, k), 0)
+
+
+def pick_reference(faceset: FaceSet, neutral: np.ndarray | None) -> int:
+    """The face of the set to animate: sharp, mouth closed, turned like the actor's neutral face."""
+    want_yaw = measure(neutral, np.zeros((ALIGN_SIZE, ALIGN_SIZE, 3), np.uint8)).yaw if neutral is not None else 0.0
+    best, best_cost = 0, float("inf")
+    for i in range(len(faceset)):
+        q = measure(faceset.landmarks[i], faceset.faces[i])
+        cost = abs(q.yaw - want_yaw) * 4 + mouth_opening(faceset.landmarks[i]) * 10 + (1.0 if q.sharpness < 20 else 0.0)
+        if cost < best_cost:
+            best, best_cost = i, cost
+    return best
+
+
+class GeometricMember:
+    name = "geometric"
+
+    def __init__(self, faceset: FaceSet, config: GeometricConfig = GeometricConfig()) -> None:
+        if len(faceset) == 0:
+            raise ValueError("the geometric member needs at least one face")
+        self.faceset = faceset
+        self.config = config
+        self._ref: dict[bytes, int] = {}
+        self._border = border_points(ALIGN_SIZE)
+
+    def reference(self, neutral: np.ndarray | None) -> int:
+        key = b"" if neutral is None else np.round(neutral).astype(np.int16).tobytes()
+        if key not in self._ref:
+            self._ref[key] = pick_reference(self.faceset, neutral)
+        return self._ref[key]
+
+    def shape_weights(self, ref: int, neutral: np.ndarray) -> np.ndarray:
+        """(68, 1) how much of the cast member's own shape each landmark takes. All of it when the actor
+        faces the camera as the reference does; when the actor is turned away, the outline follows the
+        actor more (a frontal outline on a turned head shows background inside the face), features less so."""
+        blank = np.zeros((ALIGN_SIZE, ALIGN_SIZE, 3), np.uint8)
+        turn = abs(measure(neutral, blank).yaw - measure(self.faceset.landmarks[ref], blank).yaw)
+        w = np.full((68, 1), max(0.6, 1.0 - turn), np.float32)
+        w[JAW] = max(0.25, 1.0 - 2.5 * turn)
+        return w
+
+    def target_landmarks(self, batch: AlignedBatch, k: int, ref: int, weights: np.ndarray) -> np.ndarray:
+        """The actor's (or the driven) landmarks at frame k moved by the cast member's shape: equal to
+        the reference shape plus the actor's expression when both face the camera alike."""
+        drive = batch.targets[k] if batch.targets is not None else batch.landmarks[k]
+        neutral = batch.neutral if batch.neutral is not None else batch.landmarks[k]
+        identity = self.faceset.landmarks[ref] - neutral
+        return neutral + weights * identity + self.config.expression * (drive - neutral)
+
+    def convert(self, batch: AlignedBatch) -> Generated:
+        ref = self.reference(batch.neutral)
+        src_face, src_lm = self.faceset.faces[ref], self.faceset.landmarks[ref]
+        src_pts = np.vstack([src_lm, self._border])
+        tris = triangulate(src_pts, ALIGN_SIZE)
+        neutral = batch.neutral if batch.neutral is not None else batch.landmarks.mean(0)
+        weights = self.shape_weights(ref, neutral)
+        faces, masks = [], []
+        for k in range(len(batch.faces)):
+            target = self.target_landmarks(batch, k, ref, weights)
+            dst_pts = np.vstack([target, self._border]).astype(np.float32)
+            face = warp_image(src_face, src_pts, dst_pts, tris)
+            face = fill_mouth(face, target, batch.faces[k], batch.landmarks[k])
+            faces.append(face)
+            masks.append(skin_gate(face, target, hull_mask(target, ALIGN_SIZE, self.config.brow_lift, self.config.feather)))
+        return Generated(np.stack(faces), np.stack(masks), self.name)

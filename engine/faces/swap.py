@@ -1,0 +1,163 @@
+"""Swapping a cast member's face onto an actor through a clip.
+
+    result = swap_clip(clip, member, out_mp4, SwapOptions(actor=None), on_progress)
+
+Pass one tracks every face (engine.faces.track) and picks the actor (the most-seen face, or
+``options.actor``). Pass two aligns the actor's face in each frame, asks the member (one model or an
+ensemble) for the cast member's face, matches its colour, keeps occluders in front, pastes it back
+with a feathered mask (pixels outside it untouched), marks the frame "AI" and writes the mp4 with the
+clip's audio and an AI-generated tag. Nothing is written when the clip has no face.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import FaceError
+from engine.faces.align import ALIGN_SIZE, align, align_matrix, invert, transform
+from engine.faces.convert.blend import paste
+from engine.faces.convert.colour import ColourMatch
+from engine.faces.convert.occlusion import OcclusionConfig, occluder_mask
+from engine.faces.lipsync import drive
+from engine.faces.mark import add_mark
+from engine.faces.models._base import AlignedBatch, Member
+from engine.faces.track import TrackConfig, VideoFaces, track_video
+from engine.faces.video import VideoWriter, read_frames
+from engine.progress import EtaClock, Progress, ProgressFn, null_progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SwapOptions:
+    actor: int | None = None  # which identity of the clip (0 = most seen); None = the main face
+    start_s: float = 0.0
+    end_s: float | None = None
+    batch: int = 8  # aligned faces per member call
+    mark: bool = True  # the visible "AI" badge
+    keep_audio: bool = True
+    mouth: tuple[float, ...] | None = None  # per output frame 0..1: drive the mouth (lipsync.envelope)
+    occlusion: OcclusionConfig = OcclusionConfig()
+    track: TrackConfig = TrackConfig()
+
+
+@dataclass
+class SwapResult:
+    path: Path
+    frames: int
+    swapped_frames: int
+    actor: int
+    actors: int  # identities found in the clip
+    seconds: float
+    fps: float  # conversion frames per second (both passes)
+    wins: dict[str, int] = field(default_factory=dict)  # member -> frames it supplied
+    faces: VideoFaces | None = None
+
+
+def neutral_face(faces: VideoFaces, actor: int) -> np.ndarray:
+    """The actor's mean aligned landmarks over the clip: their face at rest, in this clip's lighting of poses."""
+    shapes = [transform(lm, align_matrix(lm)) for t in faces.tracks_of(actor) for lm in t.landmarks]
+    return np.mean(shapes, axis=0).astype(np.float32)
+
+
+def choose_actor(faces: VideoFaces, actor: int | None) -> int:
+    if not faces.identities:
+        raise FaceError(f"there is no face in {Path(faces.path).name} to swap")
+    if actor is None:
+        return faces.main_identity().id
+    return faces.identity(actor).id
+
+
+@dataclass
+class _Item:
+    slot: int  # index in the frame buffer
+    track: int
+    aligned: object  # engine.faces.align.Aligned
+    target: np.ndarray | None
+
+
+class _Composer:
+    def __init__(self, member: Member, neutral: np.ndarray, options: SwapOptions) -> None:
+        self.member, self.neutral, self.options = member, neutral, options
+        self.colour: dict[int, ColourMatch] = collections.defaultdict(ColourMatch)
+        self.wins: collections.Counter = collections.Counter()
+
+    def run(self, frames: list[np.ndarray], items: list[_Item]) -> None:
+        if not items:
+            return
+        targets = None
+        if any(i.target is not None for i in items):
+            targets = np.stack([i.target if i.target is not None else i.aligned.landmarks for i in items])
+        batch = AlignedBatch(np.stack([i.aligned.crop for i in items]), np.stack([i.aligned.landmarks for i in items]),
+                             targets, self.neutral)
+        gen = self.member.convert(batch)
+        names = gen.winners or [gen.member] * len(items)
+        for k, item in enumerate(items):
+            self.wins[names[k]] += 1
+            a = item.aligned
+            face = self.colour[item.track](gen.faces[k], a.crop, gen.masks[k])
+            shown = targets[k] if targets is not None else a.landmarks
+            occ = occluder_mask(a.crop, a.landmarks, face, shown, gen.masks[k], self.options.occlusion)
+            paste(frames[item.slot], face, gen.masks[k] * (1.0 - occ), a.inverse)
+
+
+def swap_clip(clip: Path, member: Member, out: Path, options: SwapOptions = SwapOptions(),
+              on_progress: ProgressFn = null_progress, faces: VideoFaces | None = None) -> SwapResult:
+    """Swap ``member``'s face onto the chosen actor of ``clip`` into ``out`` (mp4). FaceError when the
+    clip shows no face (nothing is written)."""
+    t0 = time.monotonic()
+    clip, out = Path(clip), Path(out)
+    if faces is None:
+        faces = track_video(clip, options.start_s, options.end_s, options.track,
+                            lambda p: on_progress(Progress("swap", 0.3 * p.fraction, p.message)))
+    actor = choose_actor(faces, options.actor)
+    tracks = faces.tracks_of(actor)
+    composer = _Composer(member, neutral_face(faces, actor), options)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    duration = faces.frame_count / faces.fps
+    writer = VideoWriter(out, faces.width, faces.height, faces.fps, clip if options.keep_audio else None,
+                         options.start_s, duration)
+    clock, swapped, n = EtaClock(), 0, 0
+    buffer: list[np.ndarray] = []
+    items: list[_Item] = []
+
+    def flush() -> None:
+        composer.run(buffer, items)
+        for f in buffer:
+            writer.write(add_mark(f) if options.mark else f)
+        buffer.clear()
+        items.clear()
+
+    try:
+        for i, rgb in read_frames(clip, options.start_s, options.end_s):
+            slot = len(buffer)
+            buffer.append(rgb)
+            for t in tracks:
+                lm = t.at(i)
+                if lm is None:
+                    continue
+                aligned = align(rgb, lm, ALIGN_SIZE)
+                target = None
+                if options.mouth is not None and n < len(options.mouth):
+                    target = drive(aligned.landmarks, options.mouth[n])
+                items.append(_Item(slot, t.id, aligned, target))
+                swapped += 1
+            n += 1
+            if len(items) >= options.batch or len(buffer) >= 4 * options.batch:
+                flush()
+                frac = 0.3 + 0.7 * n / max(1, faces.frame_count)
+                on_progress(Progress("swap", frac, f"swapping: frame {n} of {faces.frame_count}", clock.eta(frac)))
+        flush()
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    seconds = time.monotonic() - t0
+    log.info("swapped %d of %d frames of %s in %.1fs", swapped, n, clip.name, seconds)
+    return SwapResult(out, n, swapped, actor, len(faces.identities), seconds, n / max(1e-6, seconds),
+                      dict(composer.wins), faces)
