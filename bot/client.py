@@ -11,6 +11,7 @@ import asyncio
 import functools
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
@@ -57,7 +58,8 @@ class BenjaminBot(commands.Bot):
 
     def __init__(self, settings: Settings, db_opener: Callable[[], Any], *,
                  extensions: Sequence[str] = EXTENSIONS, sync_commands: bool = True, poll_seconds: float = 2.0,
-                 film_overrides: dict | None = None, **options: Any) -> None:
+                 film_overrides: dict | None = None, clock: Callable[[], float] | None = None,
+                 **options: Any) -> None:
         options.setdefault("intents", intents())
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())  # user text never pings
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **options)
@@ -69,6 +71,7 @@ class BenjaminBot(commands.Bot):
         self._sync_commands = sync_commands
         self.poll_seconds = poll_seconds  # how often the cogs' loops look at storage
         self.film_overrides = dict(film_overrides or {})  # extra "film" job settings, e.g. {"size": [320, 180]}
+        self.clock = clock or time.time  # what "now" is for challenges (tests pass a fake clock)
 
     # ---- storage -------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ class Settings:
     inline_worker: bool = True  # BENJAMIN_INLINE_WORKER: run a worker thread inside `run`
     challenge_cron: str | None = None  # BENJAMIN_CHALLENGE_CRON: scheduled 48-hour challenges
     challenge_channel: int | None = None  # BENJAMIN_CHALLENGE_CHANNEL: where they are posted
-    challenge_hours: int = 48  # BENJAMIN_CHALLENGE_HOURS: how long a scheduled challenge's vote stays open
+    challenge_hours: int = 48  # BENJAMIN_CHALLENGE_HOURS: how long a challenge runs (its film premieres then)
     discord_api: str | None = None  # DISCORD_API_BASE: override the API base URL (tests)
     log_level: str = "INFO"  # BENJAMIN_LOG_LEVEL
     progress_edit_seconds: float = 5.0  # BENJAMIN_PROGRESS_EDIT_SECONDS: min gap between edits of a progress message

@@ -53,20 +53,35 @@ def load_lists(path: Path = LISTS_PATH) -> ChallengeLists:
     return ChallengeLists(**out)
 
 
-def random_brief(seed: int | None = None, config: ChallengeConfig = ChallengeConfig()) -> Brief:
+def lists_from(data: dict, where: str = "this pool") -> ChallengeLists:
+    """ChallengeLists from {"titles"|"title": [...], ...}; BriefError naming the first empty required list
+    (titles, lines, props; science may be empty)."""
+    out = {}
+    for key, single in (("titles", "title"), ("lines", "line"), ("props", "prop"), ("science", "science")):
+        items = [x.strip() for x in (data.get(key) or data.get(single) or ()) if isinstance(x, str) and x.strip()]
+        if not items and key != "science":
+            raise BriefError(f"{where} has no {key}: add some before a challenge can be drawn from it")
+        out[key] = tuple(items)
+    return ChallengeLists(**out)
+
+
+def random_brief(seed: int | None = None, config: ChallengeConfig = ChallengeConfig(),
+                 lists: ChallengeLists | None = None) -> Brief:
     """A validated challenge brief; deterministic for a given ``seed`` (None: a fresh random seed).
 
-    The seed used is kept in ``brief.extra["seed"]`` so any brief can be drawn again.
+    ``lists``: a server's own pool (default: the shipped lists). The seed used is kept in
+    ``brief.extra["seed"]`` so any brief can be drawn again.
     """
     if seed is None:
         seed = random.SystemRandom().randrange(2**32)
     rng = random.Random(seed)
-    lists = load_lists(config.lists_path)
+    lists = lists or load_lists(config.lists_path)
     title = rng.choice(lists.titles)
     line = rng.choice(lists.lines)
     n_props = rng.randint(1, max(1, min(config.max_props, len(lists.props))))
     props = tuple(rng.sample(lists.props, n_props))
-    science = rng.choice(lists.science) if rng.random() < config.science_chance else None
+    roll = rng.random()
+    science = rng.choice(lists.science) if lists.science and roll < config.science_chance else None
     brief = Brief(title=title, lines=(line,), props=props, science=science, pages=config.pages,
                   extra={"seed": seed, "source": "challenge"})
     return brief.validated()

@@ -161,3 +161,34 @@ def _m0002(db: sqlite_utils.Database) -> None:
         "faces": int, "thumbnail": str, "actors": str,
     }, pk="id", foreign_keys=[("clip_id", "footage_clips", "id")], defaults={"faces": 0, "actors": "[]"})
     db["footage_shots"].create_index(["clip_id", "shot_index"], unique=True)
+
+
+@migrations(name="challenges_0001")
+def _challenges_0001(db: sqlite_utils.Database) -> None:
+    # A server's weekly (crontab) challenge; last_slot_ts: the latest scheduled start already claimed.
+    db["challenge_schedules"].create({
+        "id": int, "guild_id": int, "channel_id": int, "cron": str, "timezone": str, "hours": float,
+        "origin": str, "enabled": int, "last_slot_ts": float, "created_by": int,
+        "created_at": float, "updated_at": float,
+    }, pk="id", not_null={"guild_id", "channel_id", "cron", "timezone"},
+        defaults={"enabled": 1, "origin": "discord", "created_by": 0})
+    db["challenge_schedules"].create_index(["guild_id"], unique=True)
+    # One challenge: its brief, its clock (opened → close_at → deadline) and what has been announced.
+    db["challenges"].create({
+        "id": int, "guild_id": int, "channel_id": int, "schedule_id": int, "slot_ts": float,
+        "brief_id": int, "phase": str, "opened_at": float, "close_at": float, "remind_at": float,
+        "deadline": float, "estimate": str, "film_job_id": int, "started_by": int,
+        "announced_at": float, "reminded_at": float, "closed_at": float, "late_noted_at": float,
+        "premiered_at": float, "premiere_message_id": int, "ended_at": float, "ended_by": int, "note": str,
+        "created_at": float, "updated_at": float,
+    }, pk="id", not_null={"guild_id", "channel_id", "phase", "deadline"}, defaults={"started_by": 0},
+        foreign_keys=[("brief_id", "briefs", "id")])
+    db["challenges"].create_index(["phase"])
+    db["challenges"].create_index(["guild_id", "id"])
+    db["challenges"].create_index(["brief_id"])
+    db["challenges"].create_index(["schedule_id", "slot_ts"], unique=True)
+    # A server's own ingredient lists (titles, lines, props, science); none of a kind: the shipped list.
+    db["challenge_pool"].create({
+        "id": int, "guild_id": int, "kind": str, "text": str, "added_by": int, "created_at": float,
+    }, pk="id", not_null={"guild_id", "kind", "text"})
+    db["challenge_pool"].create_index(["guild_id", "kind", "text"], unique=True)

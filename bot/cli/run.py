@@ -31,7 +31,7 @@ def build_bot(settings: Settings, *, sync_commands: bool = True, **options):
 def main(args: argparse.Namespace, settings: Settings) -> int:
     token = settings.require_token()  # one clear line when it is missing
     from bot.cli import CliError
-    from bot.cogs.challenge import schedule_problem
+    from bot.challenge_schedule import schedule_problem
 
     problem = schedule_problem(settings)
     if problem:  # fail fast rather than run without the challenges asked for

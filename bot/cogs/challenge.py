@@ -1,297 +1,413 @@
-"""Scheduled 48-hour challenges: Benjamin sets a brief on its own, on a crontab schedule.
+"""Challenges each server runs itself: `/challenge schedule|unschedule|start|status|end|next|history|pool`.
 
-BENJAMIN_CHALLENGE_CRON (e.g. ``0 18 * * FRI``) drives an APScheduler AsyncIOScheduler on the bot's
-loop. Each firing announces a random brief (engine.challenge) in BENJAMIN_CHALLENGE_CHANNEL and starts
-it through the same path as /film (film.start_brief), so takes are posted, voted on and produced the
-same way; the vote stays open BENJAMIN_CHALLENGE_HOURS instead of BENJAMIN_VOTE_SECONDS, and with no
-requester a tie goes to the lowest take number. Each scheduled time is claimed once in storage (a
-guild setting), so a restart or a double firing never sets the same challenge twice; a firing missed
-while the bot was down is caught up if it is less than GRACE_S old. ``/challenge now`` (admins) and
-``/challenge next``.
+The challenge's life (storage only) is bot.challenge_life; this cog turns Discord commands into calls to
+it and its steps into messages. An APScheduler AsyncIOScheduler on the bot's loop is the alarm clock: one
+cron job per server schedule and one date job per running challenge (its next step), rebuilt from storage
+at every start; each alarm calls :meth:`Challenge.wake`, which runs whatever is due by ``bot.clock`` (a
+step missed while the bot was down runs then, once). A poll follows what happens between alarms (a vote
+closed early from the ballot, a film that failed or finishes after its deadline).
+BENJAMIN_CHALLENGE_CRON + BENJAMIN_CHALLENGE_CHANNEL stay a host-wide default: that channel's server gets
+that schedule unless its admins set or remove one.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
+from typing import Literal, Optional
 
 import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
-from bot.cogs._common import interaction_is_admin, tell
-from bot.cogs.film import DEFAULT_TAKES
+from bot import challenge_text as say
+from bot.challenge_life import (ChallengeError, LifeConfig, advance, due_slots, end_challenge, history_facts,
+                                next_due, next_start, open_challenge, premiere_posted, shipped_pool, status_facts)
+from bot.challenge_post import missing_permissions, post_premiere, render_budget_mb
+from bot.challenge_schedule import (cron_trigger, get_timezone, local_timezone_name, parse_when, schedule_problem,
+                                    timezone_choices)
+from bot.cogs._common import interaction_is_admin, slug, tell
 from bot.text import safe
+from bot.views.challenge import EndConfirm
+from storage import challenges as store
+from storage.briefs import get_brief
 
 log = logging.getLogger(__name__)
 
-JOB_ID = "benjamin-challenge"
-GRACE_S = 3600  # a firing up to an hour late (bot down, loop busy) still runs; older ones are skipped
-SLOT_KEY = "challenge_slot"  # guild setting: {"ts": scheduled time (epoch s), "brief_id": ...}
-_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+LEGACY_SLOT_KEY = "challenge_slot"  # guild setting of the env-only challenges: the last slot set
+MAX_HOURS = 168
+ADMIN_ONLY = "Only an admin (Manage Server) can {} challenges."
+Kind = Literal["title", "line", "prop", "science"]
 
-
-# ---- the schedule (pure) ---------------------------------------------------------------------------
-
-def cron_trigger(expr: str | None, tz=None):
-    """A CronTrigger for a standard crontab expression; ValueError saying what is wrong.
-
-    Day-of-week numbers mean what they mean in crontab (0 and 7 are Sunday), not APScheduler 3's
-    Monday-based numbers, so ``0 18 * * 5`` is Friday like ``0 18 * * FRI``.
-    """
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = (expr or "").split()
-    if len(fields) != 5:
-        raise ValueError(f"{expr!r} is not a crontab expression: it needs 5 fields "
-                         "(minute hour day-of-month month day-of-week), e.g. \"0 18 * * FRI\"")
-    try:
-        fields[4] = _day_of_week(fields[4].lower())
-        return CronTrigger.from_crontab(" ".join(fields), timezone=tz)
-    except ValueError as e:
-        raise ValueError(f"{expr!r} is not a valid crontab expression: {e}") from None
-
-
-def _day_of_week(field: str) -> str:
-    """crontab's day-of-week field as APScheduler day names (``1-5`` → ``mon,tue,wed,thu,fri``)."""
-    if field in ("*", "?"):
-        return "*"
-    days: set[int] = set()
-    for part in field.split(","):
-        rng, _, step_s = part.partition("/")
-        step = _number(step_s, "step") if step_s else 1
-        if step < 1:
-            raise ValueError(f"day-of-week step must be at least 1, not {step}")
-        if rng == "*":
-            lo, hi = 0, 6
-        elif "-" in rng:
-            a, b = rng.split("-", 1)
-            lo, hi = _day(a), _day(b)
-            if hi == 0 and lo > 0:  # "5-0" or "mon-sun": up to Sunday
-                hi = 7
-        else:
-            lo = hi = _day(rng)
-        if lo > hi:
-            raise ValueError(f"day-of-week range {rng!r} runs backwards")
-        days.update(d % 7 for d in range(lo, hi + 1, step))
-    return ",".join(_DAYS[d] for d in sorted(days))
-
-
-def _day(text: str) -> int:
-    """A crontab day: 0-7 (0 and 7 are Sunday) or a three-letter name."""
-    if text in _DAYS:
-        return _DAYS.index(text)
-    n = _number(text, "day of week")
-    if not 0 <= n <= 7:
-        raise ValueError(f"day of week must be 0-7 or a name like FRI, not {text!r}")
-    return n
-
-
-def _number(text: str, what: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{what} {text!r} is not a number or a day name") from None
-
-
-def schedule_problem(settings) -> str | None:
-    """Why the configured challenge schedule cannot run (one line), or None when it can or is off."""
-    if not settings.challenge_cron:
-        return None
-    try:
-        cron_trigger(settings.challenge_cron)
-    except ValueError as e:
-        return f"BENJAMIN_CHALLENGE_CRON: {e}"
-    if not settings.challenge_channel:
-        return "BENJAMIN_CHALLENGE_CRON is set but BENJAMIN_CHALLENGE_CHANNEL (the channel id to post in) is not"
-    return None
-
-
-def latest_slot(trigger, now: datetime, window_s: float = GRACE_S) -> datetime | None:
-    """The latest scheduled time in (now - window_s, now], or None: the slot a firing at ``now`` is for."""
-    t = trigger.get_next_fire_time(None, now - timedelta(seconds=window_s))
-    last = None
-    while t is not None and t <= now:
-        last = t
-        t = trigger.get_next_fire_time(t, t + timedelta(microseconds=1))
-    return last
-
-
-def announcement(brief: dict, hours: int, *, scheduled: bool) -> str:
-    """The challenge post: title, required line, props, science and how it runs."""
-    props = ", ".join(safe(p, 80) for p in brief.get("props") or ())
-    lines = [f"🎬 **{'Scheduled ' if scheduled else ''}{hours}-hour challenge!** Benjamin's brief:",
-             f"**Title:** {safe(brief.get('title'), 120)}",
-             f"**Required line:** “{safe((brief.get('lines') or [''])[0], 300)}”",
-             f"**Props:** {props}"]
-    if brief.get("science"):
-        lines.append(f"**Science:** {safe(brief['science'], 200)}")
-    lines.append(f"{hours} hours: vote on the takes; the winning film is posted here.")
-    return "\n".join(lines)
-
-
-# ---- storage (runs on the bot's storage thread) ----------------------------------------------------
-
-def claim_slot(db, guild_id: int, ts: float) -> bool:
-    """Record that the challenge scheduled for ``ts`` is being set; False when it (or a later one) already was."""
-    from storage.db import immediate
-    from storage.settings import get_guild_setting, set_guild_setting
-
-    with immediate(db):
-        done = get_guild_setting(db, guild_id, SLOT_KEY) or {}
-        if float(done.get("ts") or 0) >= ts:
-            return False
-        set_guild_setting(db, guild_id, SLOT_KEY, {"ts": ts, "brief_id": None})
-    return True
-
-
-def start_challenge(db, brief: dict, *, guild_id: int, channel_id: int, bot_id: int, takes: int,
-                    vote_seconds: int, slot_ts: float | None) -> tuple[int, int]:
-    """Start the brief exactly like /film does (film.start_brief), with the bot as requester."""
-    from bot.cogs.film import start_brief  # the /film path, not a second one
-    from storage.db import immediate
-    from storage.settings import set_guild_setting
-
-    with immediate(db):
-        started = start_brief(db, brief, takes=takes, guild_id=guild_id, channel_id=channel_id,
-                              requester_id=bot_id, source="schedule", cap=0, vote_seconds=vote_seconds)
-        if slot_ts is not None:
-            set_guild_setting(db, guild_id, SLOT_KEY, {"ts": slot_ts, "brief_id": started[0]})
-    return started
-
-
-# ---- the cog -----------------------------------------------------------------------------------------
 
 class Challenge(commands.Cog):
-    challenge = app_commands.Group(name="challenge", description="Benjamin's scheduled 48-hour challenges",
+    challenge = app_commands.Group(name="challenge", description="Film challenges this server runs",
                                    guild_only=True)
+    pool = app_commands.Group(name="pool", description="The titles, lines, props and science challenges draw from",
+                              parent=challenge)
 
-    def __init__(self, bot) -> None:
+    def __init__(self, bot, config: LifeConfig = LifeConfig()) -> None:
         self.bot = bot
-        self.trigger = None
-        self.scheduler = None
-        self.problem: str | None = None  # why there is no schedule, for /challenge next
+        self.config = config
+        self.scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
+        self._started: asyncio.Task | None = None
+
+    def now(self) -> float:
+        return self.bot.clock()
+
+    # ---- start-up and the alarm clock ------------------------------------------------------------
 
     async def cog_load(self) -> None:
+        self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
+        self.scheduler.start()  # on the bot's running loop
+        self._started = asyncio.create_task(self._start())
+        self.poll.change_interval(seconds=self.bot.poll_seconds)
+        self.poll.start()
+
+    async def cog_unload(self) -> None:
+        self.poll.cancel()
+        if self._started is not None:
+            self._started.cancel()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def _start(self) -> None:
+        await self.bot.wait_until_ready()
+        try:
+            await self._sync_env_schedule()
+            await self.wake()  # whatever came due while the bot was down, once
+        except Exception:
+            log.exception("challenges: start-up catch-up failed")
+
+    async def _sync_env_schedule(self) -> None:
         s = self.bot.settings
         if not s.challenge_cron:
-            self.problem = "No challenges are scheduled on this bot (BENJAMIN_CHALLENGE_CRON is not set)."
             return
         problem = schedule_problem(s)
         if problem:
-            self.problem = "Scheduled challenges are off: the bot's schedule settings are not valid."
-            log.error("%s; running without scheduled challenges", problem)
+            log.error("%s; running without the host-wide challenge schedule", problem)
             return
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-        self.trigger = cron_trigger(s.challenge_cron)
-        self.scheduler = AsyncIOScheduler()
-        self.scheduler.start()  # on the bot's running loop
-        missed = latest_slot(self.trigger, datetime.now(timezone.utc))
-        extra = {"next_run_time": missed} if missed else {}  # caught up if unclaimed (see fire)
-        self.scheduler.add_job(self.scheduled, self.trigger, id=JOB_ID, misfire_grace_time=GRACE_S,
-                               coalesce=True, max_instances=1, **extra)
-        log.info("scheduled challenges: %r in channel %s; next at %s", s.challenge_cron, s.challenge_channel,
-                 self.next_time())
-
-    async def cog_unload(self) -> None:
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        self.scheduler = None
-
-    def next_time(self) -> datetime | None:
-        job = self.scheduler.get_job(JOB_ID) if self.scheduler is not None else None
-        if job is not None and job.next_run_time is not None:
-            return job.next_run_time
-        if self.trigger is None:
-            return None
-        return self.trigger.get_next_fire_time(None, datetime.now(timezone.utc))
-
-    async def scheduled(self) -> None:
-        """The scheduler's job: set the challenge for the slot that is due now."""
-        slot = latest_slot(self.trigger, datetime.now(timezone.utc)) if self.trigger else None
-        if slot is None:
-            log.warning("challenge: fired with no scheduled time in the last hour; skipped")
-            return
-        await self.bot.wait_until_ready()
-        try:
-            await self.fire(slot.timestamp())
-        except Exception:
-            log.exception("challenge: the scheduled challenge for %s failed", slot)
-
-    async def fire(self, slot_ts: float | None = None, *, channel_id: int | None = None,
-                   seed: int | None = None) -> tuple[int, int] | None:
-        """Announce and start one challenge; ``slot_ts`` (a scheduled time) is set at most once.
-
-        Returns (brief id, write job id), or None when the slot was already set or there is nowhere to post.
-        """
-        from engine.challenge import random_brief
-
-        s = self.bot.settings
-        channel = await self.bot.channel(channel_id or s.challenge_channel)
+        channel = await self.bot.channel(s.challenge_channel)
         guild = getattr(channel, "guild", None)
-        if channel is None or guild is None:
-            log.error("challenge: channel %s is not a server channel I can see; no challenge set",
-                      channel_id or s.challenge_channel)
-            return None
+        if guild is None:
+            log.error("BENJAMIN_CHALLENGE_CHANNEL %s is not a server channel I can see; no host-wide schedule",
+                      s.challenge_channel)
+            return
+        from storage.settings import get_guild_setting
+
+        legacy = (await self.bot.db(get_guild_setting, guild.id, LEGACY_SLOT_KEY)) or {}
+        await self.bot.db(store.sync_env_schedule, guild.id, channel_id=channel.id, cron=s.challenge_cron,
+                          timezone=local_timezone_name(), hours=s.challenge_hours, last_slot_ts=legacy.get("ts"))
+
+    async def wake(self, *, timed: bool = True) -> None:
+        """Run everything due by the bot's clock: scheduled starts, then every running challenge's steps."""
         async with self._lock:
-            if slot_ts is not None and not await self.bot.db(claim_slot, guild.id, slot_ts):
-                log.info("challenge: the one scheduled for %s was already set; skipped", slot_ts)
-                return None
-            brief = await asyncio.to_thread(random_brief, seed)
-            extra = {"seed": brief.extra["seed"], **({"slot": slot_ts} if slot_ts is not None else {})}
-            data = {**brief.to_dict(), "extra": extra}
-            hours = s.challenge_hours
-            try:
-                post = await channel.send(announcement(data, hours, scheduled=slot_ts is not None))
-            except discord.HTTPException as e:  # the challenge still runs; its takes say what it is
-                log.warning("challenge: could not post the announcement: %s", e)
-                post = None
-            takes = max(1, min(DEFAULT_TAKES, s.max_takes))  # as many as /film writes by default
-            started = await self.bot.db(start_challenge, data, guild_id=guild.id, channel_id=channel.id,
-                                        bot_id=self.bot.user.id, takes=takes, vote_seconds=hours * 3600,
-                                        slot_ts=slot_ts)
-        brief_id, job_id = started
-        log.info("challenge: brief %s (job %s) set in channel %s", brief_id, job_id, channel.id)
-        if post is not None:
-            try:
-                await post.edit(content=f"{post.content}\nBrief #{brief_id}: writing {takes} take(s) "
-                                        f"(job #{job_id}); they will appear below.")
-            except discord.HTTPException:
-                pass
-        return started
+            now = self.now()
+            if timed:
+                for sched, slot in await self.bot.db(due_slots, now, self.config):
+                    await self._open_scheduled(sched, slot, now)
+            for ch in await self.bot.db(store.active_challenges):
+                budget = render_budget_mb(self.bot.upload_limit_mb(ch["guild_id"]))
+                steps = await self.bot.db(advance, ch["id"], now, timed=timed, max_mb=budget,
+                                          film_overrides=self.bot.film_overrides)
+                for step in steps:
+                    await self._post(step)
+            await self._set_alarms()
 
-    @challenge.command(name="now", description="Start a 48-hour challenge right now (admins)")
-    async def start_now(self, interaction: discord.Interaction) -> None:
-        if not interaction_is_admin(interaction):
-            await tell(interaction, "Only an admin (Manage Server) can start a challenge.")
+    @tasks.loop(seconds=2.0)
+    async def poll(self) -> None:
+        if self._started is None or not self._started.done():
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        configured = await self.bot.channel(self.bot.settings.challenge_channel)
-        in_this_server = getattr(getattr(configured, "guild", None), "id", None) == interaction.guild_id
-        channel_id = configured.id if in_this_server else interaction.channel_id  # else: here
         try:
-            started = await self.fire(None, channel_id=channel_id)
+            await self.wake(timed=False)
         except Exception:
-            log.exception("challenge: /challenge now failed")
-            await tell(interaction, "Something went wrong starting the challenge; the bot's log has the details.")
-            return
-        if started is None:
-            await tell(interaction, f"I can't post in <#{channel_id}>, so no challenge was started.")
-            return
-        await tell(interaction, f"🎬 Challenge started in <#{channel_id}>: brief #{started[0]}.")
+            log.exception("challenges: poll failed")
 
-    @challenge.command(name="next", description="When the next scheduled challenge starts")
-    async def when_next(self, interaction: discord.Interaction) -> None:
-        when = self.next_time()
-        if when is None:
-            await tell(interaction, self.problem or "No more challenges are scheduled.")
+    async def _alarm(self) -> None:
+        try:
+            await self.wake()
+        except Exception:
+            log.exception("challenges: a scheduled step failed")
+
+    async def _set_alarms(self) -> None:
+        """One cron job per enabled schedule, one date job per running challenge's next step (from storage)."""
+        if self.scheduler is None:
             return
-        ts = int(when.timestamp())
-        hours = self.bot.settings.challenge_hours
-        await tell(interaction, f"⏰ The next {hours}-hour challenge starts <t:{ts}:F> (<t:{ts}:R>) "
-                                f"in <#{self.bot.settings.challenge_channel}>.")
+        wanted: dict[str, object] = {}
+        for sched in await self.bot.db(store.enabled_schedules):
+            try:
+                trigger = cron_trigger(sched["cron"], sched["timezone"])
+            except ValueError:
+                continue
+            job_id = f"challenge-schedule-{sched['id']}"
+            wanted[job_id] = None
+            old = self.scheduler.get_job(job_id)
+            if old is None or str(old.trigger) != str(trigger):
+                self.scheduler.add_job(self._alarm, trigger, id=job_id, replace_existing=True, coalesce=True,
+                                       misfire_grace_time=None, max_instances=1)
+        real_now, now = datetime.now(timezone.utc), self.now()
+        for ch in await self.bot.db(store.active_challenges):
+            due = next_due(ch)
+            if due is None:
+                continue
+            job_id = f"challenge-{ch['id']}"
+            wanted[job_id] = None
+            when = real_now + timedelta(seconds=max(0.5, due - now))  # the bot's clock may run ahead (tests)
+            old = self.scheduler.get_job(job_id)
+            if old is None or abs((old.next_run_time - when).total_seconds()) > 1:
+                self.scheduler.add_job(self._alarm, DateTrigger(when), id=job_id, replace_existing=True,
+                                       misfire_grace_time=None)
+        for job in self.scheduler.get_jobs():
+            if job.id not in wanted:
+                job.remove()
+
+    async def _open_scheduled(self, sched: dict, slot: float, now: float) -> None:
+        try:
+            ch = await self.bot.db(open_challenge, guild_id=sched["guild_id"], channel_id=sched["channel_id"],
+                                   now=now, duration_s=sched["hours"] * 3600, bot_id=self.bot.user.id,
+                                   schedule=sched, slot_ts=slot, config=self.config)
+        except ChallengeError as e:  # e.g. the last one is still running there: skip this start, say why once
+            if await self.bot.db(store.claim_slot, sched["id"], slot):
+                log.warning("challenges: scheduled start %s in server %s skipped: %s", slot, sched["guild_id"], e)
+                await self._send(sched["channel_id"], f"⏭️ The scheduled challenge was skipped: {e}")
+            return
+        if ch is not None:
+            log.info("challenges: challenge %s opened in channel %s (schedule %s)", ch["id"], ch["channel_id"],
+                     sched["id"])
+
+    # ---- posting steps ---------------------------------------------------------------------------
+
+    async def _send(self, channel_id: int, text: str, **kwargs) -> discord.Message | None:
+        channel = await self.bot.channel(channel_id)
+        if channel is None:
+            log.warning("challenges: channel %s is gone; not posting", channel_id)
+            return None
+        try:
+            return await channel.send(text, **kwargs)
+        except discord.HTTPException as e:
+            log.warning("challenges: could not post in channel %s: %s", channel_id, e)
+            return None
+
+    async def _post(self, step) -> None:
+        ch, brief, data = step.challenge, step.brief, step.data
+        if step.kind == "premiere":
+            channel = await self.bot.channel(ch["channel_id"])
+            if channel is None:
+                await self.bot.db(premiere_posted, ch["id"], None)
+                return
+            name = f"{slug(brief['brief'].get('title'))}-challenge{ch['id']}.mp4"
+            limit = int(self.bot.upload_limit_mb(ch["guild_id"]) * 2**20)
+            message_id = await post_premiere(self.bot, channel, say.premiere(ch, brief, data), data, name, limit)
+            if message_id is not None:
+                await self.bot.db(premiere_posted, ch["id"], message_id)
+            return
+        text = {"opened": lambda: say.opened(ch, brief), "reminder": lambda: say.reminder(ch, brief),
+                "closed": lambda: say.closed(ch, brief, data), "no_takes": lambda: say.no_takes(ch, brief, data),
+                "failed": lambda: say.failed(ch, brief), "late": lambda: say.late(ch, brief, data)}[step.kind]()
+        await self._send(ch["channel_id"], text)
+
+    # ---- commands: running challenges ------------------------------------------------------------
+
+    async def _target(self, interaction: discord.Interaction, channel) -> tuple[object, str | None]:
+        """The channel a command is about (given or this one) and why the bot cannot run a challenge there."""
+        target = interaction.guild.get_channel(channel.id) if channel is not None else interaction.channel
+        if target is None or not hasattr(target, "send"):
+            return None, "I can't see that channel."
+        missing = missing_permissions(target, interaction.guild.me)
+        if missing:
+            return target, (f"I can't run a challenge in <#{target.id}>: I'm missing the "
+                            f"**{'**, **'.join(missing)}** permission(s) there.")
+        return target, None
+
+    @challenge.command(name="start", description="Start a challenge now, with a drawn brief or your own (admins)")
+    @app_commands.describe(title="The film's title (give title, line and prop together, or none to draw them)",
+                           line="A line someone must say", prop="A prop that must appear",
+                           science="Optional science theme", hours="How long it runs (default 48)",
+                           channel="Where (default: here)")
+    async def start(self, interaction: discord.Interaction, title: Optional[str] = None, line: Optional[str] = None,
+                    prop: Optional[str] = None, science: Optional[str] = None,
+                    hours: Optional[app_commands.Range[float, 0.1, float(MAX_HOURS)]] = None,
+                    channel: Optional[discord.TextChannel] = None) -> None:
+        if not interaction_is_admin(interaction):
+            await tell(interaction, ADMIN_ONLY.format("start"))
+            return
+        given = [x for x in (title, line, prop) if x]
+        if given and len(given) < 3:
+            await tell(interaction, "Give a title, a line and a prop together, or none of them to draw a brief.")
+            return
+        target, problem = await self._target(interaction, channel)
+        if problem:
+            await tell(interaction, problem)
+            return
+        brief = ({"title": title, "lines": [line], "props": [prop], "science": science} if given else None)
+        hours = hours or self.bot.settings.challenge_hours
+        try:
+            ch = await self.bot.db(open_challenge, guild_id=interaction.guild_id, channel_id=target.id,
+                                   now=self.now(), duration_s=hours * 3600, bot_id=self.bot.user.id, brief=brief,
+                                   started_by=interaction.user.id, config=self.config)
+        except ChallengeError as e:
+            await tell(interaction, safe(str(e), 500))
+            return
+        await tell(interaction, f"🎬 Challenge #{ch['id']} started in <#{target.id}>; the film premieres "
+                                f"<t:{int(ch['deadline'])}:R>.")
+        await self.wake()
+
+    @challenge.command(name="status", description="Where this channel's (or server's) challenge stands")
+    async def status(self, interaction: discord.Interaction) -> None:
+        facts = await self.bot.db(status_facts, interaction.guild_id, interaction.channel_id)
+        if facts is None:
+            await tell(interaction, "No challenge has run in this server yet. An admin can `/challenge start` one "
+                                    "or `/challenge schedule` a weekly one.")
+            return
+        await tell(interaction, say.status(**facts))
+
+    @challenge.command(name="end", description="Stop this channel's challenge early, without a film (admins)")
+    async def end(self, interaction: discord.Interaction) -> None:
+        if not interaction_is_admin(interaction):
+            await tell(interaction, ADMIN_ONLY.format("end"))
+            return
+        ch = await self.bot.db(store.active_in_channel, interaction.channel_id)
+        if ch is None:
+            running = await self.bot.db(store.active_in_guild, interaction.guild_id)
+            ch = running[0] if len(running) == 1 else None
+        if ch is None:
+            await tell(interaction, "There is no running challenge here to end.")
+            return
+        await tell(interaction, f"End challenge #{ch['id']} in <#{ch['channel_id']}> now? There will be no film.",
+                   view=EndConfirm(self, ch["id"], interaction.user.id))
+
+    async def end_confirmed(self, interaction: discord.Interaction, challenge_id: int) -> None:
+        ch = await self.bot.db(end_challenge, challenge_id, self.now(), interaction.user.id)
+        if ch is None:
+            await interaction.response.edit_message(content="That challenge is no longer running.", view=None)
+            return
+        await interaction.response.edit_message(content=f"Challenge #{challenge_id} ended.", view=None)
+        brief = await self.bot.db(get_brief, ch["brief_id"])
+        await self._send(ch["channel_id"], say.ended(ch, brief, interaction.user.id))
+        await self._set_alarms()
+
+    @challenge.command(name="history", description="This server's past challenges, their films and votes")
+    async def history(self, interaction: discord.Interaction) -> None:
+        rows = await self.bot.db(history_facts, interaction.guild_id)
+        if not rows:
+            await tell(interaction, "No challenge has finished in this server yet.")
+            return
+        for r in rows:
+            mid = r.pop("message_id")
+            r["link"] = (f"https://discord.com/channels/{interaction.guild_id}/{r['ch']['channel_id']}/{mid}"
+                         if mid else None)
+        lines = [say.history_line(r["ch"], r["brief"], take_index=r["take_index"], votes=r["votes"],
+                                  voters=r["voters"], link=r["link"]) for r in rows]
+        text = "📜 **Past challenges**\n"
+        for line in lines:
+            if len(text) + len(line) + 1 > 1900:
+                break
+            text += line + "\n"
+        await tell(interaction, text)
+
+    # ---- commands: the schedule ------------------------------------------------------------------
+
+    @challenge.command(name="schedule", description="Run a challenge every week (or on a crontab) here (admins)")
+    @app_commands.describe(when='"Friday 18:00" or a crontab such as "0 18 * * FRI"',
+                           timezone="Time zone (IANA name, e.g. Europe/London)",
+                           hours="How long each challenge runs (default 48)", channel="Where (default: here)")
+    async def schedule(self, interaction: discord.Interaction, when: str, timezone: str,
+                       hours: Optional[app_commands.Range[float, 1.0, float(MAX_HOURS)]] = None,
+                       channel: Optional[discord.TextChannel] = None) -> None:
+        if not interaction_is_admin(interaction):
+            await tell(interaction, ADMIN_ONLY.format("schedule"))
+            return
+        try:
+            cron = parse_when(when)
+            tz = get_timezone(timezone)
+        except ValueError as e:
+            await tell(interaction, safe(str(e), 500))
+            return
+        target, problem = await self._target(interaction, channel)
+        if problem:
+            await tell(interaction, problem)
+            return
+        hours = hours or self.bot.settings.challenge_hours
+        sched = await self.bot.db(store.set_schedule, interaction.guild_id, channel_id=target.id, cron=cron,
+                                  timezone=tz.key, hours=hours, created_by=interaction.user.id)
+        nxt = int(next_start(sched, self.now()))
+        await tell(interaction, f"📅 Scheduled: `{cron}` in {tz.key}, {hours:g} hours each, in <#{target.id}>. "
+                                f"The next starts <t:{nxt}:F> (<t:{nxt}:R>).")
+        await self._set_alarms()
+
+    @schedule.autocomplete("timezone")
+    async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=n, value=n) for n in timezone_choices(current)]
+
+    @challenge.command(name="unschedule", description="Stop this server's scheduled challenges (admins)")
+    async def unschedule(self, interaction: discord.Interaction) -> None:
+        if not interaction_is_admin(interaction):
+            await tell(interaction, ADMIN_ONLY.format("unschedule"))
+            return
+        stopped = await self.bot.db(store.disable_schedule, interaction.guild_id)
+        await tell(interaction, "📅 No more scheduled challenges here; a running one carries on to its premiere."
+                   if stopped else "This server has no scheduled challenges.")
+        await self._set_alarms()
+
+    @challenge.command(name="next", description="When this server's next scheduled challenge starts")
+    async def when_next(self, interaction: discord.Interaction) -> None:
+        sched = await self.bot.db(store.get_schedule, interaction.guild_id)
+        if sched is None or not sched["enabled"]:
+            await tell(interaction, "No challenges are scheduled in this server; an admin can `/challenge schedule`.")
+            return
+        ts = int(next_start(sched, self.now()))
+        await tell(interaction, f"⏰ The next {sched['hours']:g}-hour challenge starts <t:{ts}:F> (<t:{ts}:R>) "
+                                f"in <#{sched['channel_id']}> (`{sched['cron']}`, {sched['timezone']}).")
+
+    # ---- commands: the pool ----------------------------------------------------------------------
+
+    @pool.command(name="add", description="Add a title, line, prop or science theme to draw from (admins)")
+    async def pool_add(self, interaction: discord.Interaction, kind: Kind,
+                       text: app_commands.Range[str, 1, 300]) -> None:
+        if not interaction_is_admin(interaction):
+            await tell(interaction, ADMIN_ONLY.format("change the pool of"))
+            return
+        added = await self.bot.db(store.pool_add, interaction.guild_id, kind, text.strip(),
+                                  added_by=interaction.user.id, shipped=shipped_pool())
+        await tell(interaction, f"Added to this server's {kind}s: “{safe(text, 300)}”." if added
+                   else f"“{safe(text, 300)}” is already one of this server's {kind}s.")
+
+    @pool.command(name="remove", description="Remove a title, line, prop or science theme (admins)")
+    async def pool_remove(self, interaction: discord.Interaction, kind: Kind, text: str) -> None:
+        if not interaction_is_admin(interaction):
+            await tell(interaction, ADMIN_ONLY.format("change the pool of"))
+            return
+        removed = await self.bot.db(store.pool_remove, interaction.guild_id, kind, text,
+                                    shipped=shipped_pool())
+        left = len(((await self.bot.db(store.pool_lists, interaction.guild_id)) or {}).get(kind, ()))
+        warn = (f" No {kind}s are left: challenges cannot start until one is added." if not left and kind != "science"
+                else "")
+        await tell(interaction, (f"Removed “{safe(text, 300)}” from this server's {kind}s.{warn}" if removed
+                                 else f"“{safe(text, 300)}” is not one of this server's {kind}s."))
+
+    @pool_remove.autocomplete("text")
+    async def _pool_texts(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        kind = getattr(interaction.namespace, "kind", None) or "title"
+        lists = (await self.bot.db(store.pool_lists, interaction.guild_id)) or shipped_pool()
+        found = [t for t in lists.get(kind, ()) if current.lower() in t.lower()][:25]
+        return [app_commands.Choice(name=t[:100], value=t[:100]) for t in found]
+
+    @pool.command(name="list", description="What this server's challenges draw from")
+    async def pool_list(self, interaction: discord.Interaction, kind: Kind) -> None:
+        own = await self.bot.db(store.pool_lists, interaction.guild_id)
+        items = (own or shipped_pool()).get(kind, [])
+        source = "this server's own" if own is not None else "the shipped"
+        text = f"**{len(items)} {kind}(s)** in {source} pool:\n"
+        for i, item in enumerate(items, 1):
+            line = f"{i}. {safe(item, 200)}\n"
+            if len(text) + len(line) > 1900:
+                text += f"… and {len(items) - i + 1} more"
+                break
+            text += line
+        await tell(interaction, text if items else f"This server's pool has no {kind}s.")
 
 
 async def setup(bot) -> None:

@@ -30,9 +30,12 @@ MAX_TRIES = 5  # delivery attempts before giving up on a job
 
 
 def pending(db) -> list[dict]:
+    """Finished jobs to post; a challenge's film is left to the challenge, which premieres it at its deadline."""
+    from storage.challenges import held_film_job_ids
     from storage.jobs import finished_unposted
 
-    return [j for j in finished_unposted(db, kinds=KINDS) if j.get("channel_id")]
+    held = held_film_job_ids(db)
+    return [j for j in finished_unposted(db, kinds=KINDS) if j.get("channel_id") and j["id"] not in held]
 
 
 def open_ballot(db, brief_id: int, now: float, vote_s: float) -> dict | None:
@@ -46,9 +49,10 @@ def open_ballot(db, brief_id: int, now: float, vote_s: float) -> dict | None:
         brief = get_brief(db, brief_id)
         if brief is None or brief["status"] not in ("writing", "voting"):
             return None
-        vote_s = (brief["brief"].get("extra") or {}).get("vote_seconds") or vote_s  # see film.start_brief
+        extra = brief["brief"].get("extra") or {}
+        vote_s = extra.get("vote_seconds") or vote_s  # see film.start_brief
         if brief["status"] == "writing":
-            deadline = now + vote_s
+            deadline = extra.get("vote_closes_at") or now + vote_s  # a challenge's close is set when it opens
             set_brief_status(db, brief_id, "voting")
         else:
             deadline = max(brief.get("vote_deadline") or 0, now + min(vote_s, EXTRA_TAKE_VOTE_S))

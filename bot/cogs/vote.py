@@ -216,6 +216,8 @@ class Vote(commands.Cog):
             log.exception("votes: cannot read deadlines")
             return
         for brief in due:
+            if (brief["brief"].get("extra") or {}).get("challenge"):
+                continue  # a challenge closes its own vote, on its own clock (bot.challenge_life)
             try:
                 await self.close(brief["id"], reason="time is up")
             except Exception:  # the vote is closed in storage first; only the announcement can be lost

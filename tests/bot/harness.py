@@ -83,13 +83,14 @@ class Stack:
         self.handlers = handlers
         self.film_overrides = film_overrides
         self.bot = None
+        self.clock = None  # the bot's clock (None: real time); challenges run on it
         self._worker_stop = None
         self.db = open_db(settings.db_path)
 
     def start_bot(self):
         s = self.settings
         self.bot = self.run_bot(lambda: build_bot(s, poll_seconds=0.1, guild_ready_timeout=0.1,
-                                                  film_overrides=self.film_overrides))
+                                                  film_overrides=self.film_overrides, clock=self.clock))
         return self.bot
 
     def stop_bot(self) -> None:
