@@ -51,7 +51,10 @@ def load_rgb(path: Path, config: DetectConfig = DetectConfig()):
             raise FaceError(f"{path.name} is larger than {config.max_bytes // (1024 * 1024)} MB")
         with Image.open(path) as img:
             img = ImageOps.exif_transpose(img)
-            img = img.convert("RGB")
+            if img.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit grey: scale down, don't clip to white
+                deep = np.asarray(img, dtype=np.uint32)
+                img = Image.fromarray((deep >> 8 if deep.max() > 255 else deep).clip(0, 255).astype(np.uint8))
+            img = img.convert("RGB")  # also grey, palette, CMYK, RGBA
             img.thumbnail((config.max_side, config.max_side))
             arr = np.asarray(img, dtype=np.uint8).copy()
     except FileNotFoundError:

@@ -1,0 +1,69 @@
+"""Landmarks, alignment, smoothing and tracking on real faces and footage."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.faces.align import TEMPLATE, align, five_points
+from engine.faces.detect import load_rgb
+from engine.faces.landmarks import distance, embedding, find_faces
+from engine.faces.smooth import jitter, smooth_track
+from engine.faces.track import track_video
+
+
+def test_alignment_puts_eyes_nose_and_mouth_on_the_template(shared_data):
+    for path in sorted((shared_data / "faces" / "obama").glob("*.jpg"))[:4]:
+        rgb = load_rgb(path)
+        faces = find_faces(rgb)
+        assert faces, f"no face found in {path.name}"
+        a = align(rgb, faces[0].landmarks)
+        err = np.linalg.norm(five_points(a.landmarks) / a.crop.shape[0] - TEMPLATE, axis=1).mean()
+        assert err < 0.04, f"{path.name}: aligned features are {err:.3f} of the crop off the template"
+
+
+def test_embeddings_tell_people_apart(shared_data):
+    def emb(folder):
+        rgb = load_rgb(sorted((shared_data / "faces" / folder).glob("*.jpg"))[0])
+        return embedding(rgb, find_faces(rgb)[0].landmarks)
+
+    b1 = emb("ccby_tang_video_person_b")
+    rgb = load_rgb(sorted((shared_data / "faces" / "ccby_tang_video_person_b").glob("*.jpg"))[-1])
+    b2 = embedding(rgb, find_faces(rgb)[0].landmarks)
+    c = emb("ccby_tang_video_person_c")
+    assert distance(b1, b2) < 0.6 < distance(b1, c)
+
+
+def test_one_euro_removes_shake_without_lag():
+    rng = np.random.default_rng(0)
+    t = np.arange(120)
+    base = np.zeros((120, 68, 2), np.float32)
+    base[:, :, 1] = np.linspace(0, 100, 68)[None, :]  # a face 100 px tall
+    base[60:, :, 0] += 40  # a quick move at frame 60
+    noisy = base + rng.normal(0, 1.5, base.shape).astype(np.float32)
+    smooth = smooth_track(noisy, fps=24)
+    assert jitter(smooth) < 0.5 * jitter(noisy)
+    assert abs(smooth[75, :, 0].mean() - 40) < 2  # caught up with the move: no lag
+    assert abs(smooth[45, :, 0].mean()) < 2
+
+
+def test_tracking_follows_the_actors_of_a_clip(tos_clip):
+    faces = track_video(tos_clip)
+    assert faces.frame_count == 240 and (faces.width, faces.height) == (640, 360)
+    main = faces.main_identity()
+    assert main is not None and main.frames >= 80  # the close-up of the man in glasses
+    for t in faces.tracks_of(main.id):
+        assert np.diff(t.frames).max() == 1, "a track has holes: the swapped face would flicker out"
+        assert jitter(t.landmarks) < jitter(t.raw)
+    assert faces.landmarks_of(main.id, 130) is not None
+
+
+def test_a_faceless_clip_has_no_actors(tmp_path):
+    from engine.faces.video import VideoWriter
+
+    out = tmp_path / "sky.mp4"
+    w = VideoWriter(out, 160, 96, 24)
+    for k in range(24):
+        w.write(np.full((96, 160, 3), (90 + k, 140, 200), np.uint8))
+    w.close()
+    faces = track_video(out)
+    assert faces.identities == [] and faces.main_identity() is None

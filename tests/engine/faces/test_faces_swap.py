@@ -1,0 +1,133 @@
+"""The geometric member and clip conversion: what a user sees in the swapped clip."""
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+
+from engine.errors import FaceError
+from engine.faces.convert.blend import paste
+from engine.faces.evaluate import score_swap
+from engine.faces.extract import build_faceset
+from engine.faces.mark import mark_box
+from engine.faces.models.geometric import GeometricMember
+from engine.faces.swap import SwapOptions, swap_clip
+from engine.faces.video import VideoWriter, read_frames
+from engine.render.ffmpeg import ffmpeg_exe
+
+
+@pytest.fixture(scope="module")
+def swapped(person_b, address_clip, tmp_path_factory):
+    out = tmp_path_factory.mktemp("swap") / "swapped.mp4"
+    return swap_clip(address_clip, GeometricMember(person_b), out), out
+
+
+def test_swapped_face_is_the_cast_member_with_the_actors_expression(swapped, person_b):
+    result, out = swapped
+    assert out.is_file() and result.swapped_frames >= 0.9 * result.frames
+    score = score_swap(result.faces, result.actor, out, person_b.mean_embedding)
+    assert score.identity_closer >= 0.8, score
+    assert score.identity_within >= 0.6, score
+    assert score.mouth_correlation >= 0.5, score
+    assert score.jitter_ratio <= 1.5, score
+
+
+def test_pixels_away_from_the_face_are_left_alone(swapped, address_clip):
+    result, out = swapped
+    x0, y0, _, _ = mark_box(result.faces.width, result.faces.height)
+    for (i, src), (_, dst) in zip(read_frames(address_clip), read_frames(out)):
+        if i % 10:
+            continue
+        lm = result.faces.landmarks_of(result.actor, i)
+        far = np.ones(src.shape[:2], bool)
+        pad = 0.5 * (lm[:, 1].max() - lm[:, 1].min())
+        far[int(max(0, lm[:, 1].min() - pad)):int(lm[:, 1].max() + pad), int(max(0, lm[:, 0].min() - pad)):int(lm[:, 0].max() + pad)] = False
+        far[y0:, x0:] = False  # the AI badge
+        diff = np.abs(src.astype(int) - dst.astype(int))[far].mean()
+        assert diff < 3.0, f"frame {i}: the background changed by {diff:.1f} on average (re-encoding alone is ~1)"
+        face = np.abs(src.astype(int) - dst.astype(int))[~far].mean()
+        assert face > diff + 2, f"frame {i}: the face did not change"
+
+
+def test_paste_changes_nothing_outside_the_mask():
+    rng = np.random.default_rng(1)
+    frame = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    before = frame.copy()
+    face = np.full((64, 64, 3), 255, np.uint8)
+    alpha = np.zeros((64, 64), np.float32)
+    alpha[20:40, 20:40] = 1.0
+    inverse = np.array([[1, 0, 30], [0, 1, 20]], np.float32)
+    paste(frame, face, alpha, inverse)
+    changed = np.any(frame != before, axis=2)
+    ys, xs = np.nonzero(changed)
+    assert changed.any() and ys.min() >= 39 and ys.max() <= 60 and xs.min() >= 49 and xs.max() <= 70
+
+
+def test_swapped_video_says_it_is_ai_made(swapped):
+    result, out = swapped
+    info = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(out)], capture_output=True, text=True).stderr
+    assert "AI-generated" in info and "Audio:" in info  # metadata tag; the clip's sound kept
+    frame = next(f for _, f in read_frames(out))
+    x0, y0, x1, y1 = mark_box(frame.shape[1], frame.shape[0])
+    badge = frame[y0:y1, x0:x1].astype(int)
+    assert badge.max() > 200 and badge.min() < 60  # white "AI" on a dark plate
+
+
+def test_a_clip_with_no_face_writes_nothing(person_b, tmp_path):
+    clip = tmp_path / "sky.mp4"
+    w = VideoWriter(clip, 160, 96, 24)
+    for _ in range(12):
+        w.write(np.full((96, 160, 3), 180, np.uint8))
+    w.close()
+    out = tmp_path / "out.mp4"
+    with pytest.raises(FaceError, match="no face"):
+        swap_clip(clip, GeometricMember(person_b), out)
+    assert not out.exists() and not list(tmp_path.glob("*.part*"))
+
+
+def test_lip_sync_drives_the_mouth(person_b, address_clip, tmp_path):
+    from engine.faces.align import mouth_opening
+
+    result0 = swap_clip(address_clip, GeometricMember(person_b), tmp_path / "a.mp4", SwapOptions(end_s=1.5))
+    n = result0.frames
+    wave = tuple(float(0.5 + 0.5 * np.sin(k / 3.0)) for k in range(n))  # open, close, open...
+    result = swap_clip(address_clip, GeometricMember(person_b), tmp_path / "b.mp4", SwapOptions(end_s=1.5, mouth=wave),
+                       faces=result0.faces)
+    from engine.faces.landmarks import shape_at
+    from engine.faces.evaluate import _near_box
+
+    opening = []
+    for i, rgb in read_frames(result.path):
+        lm = result.faces.landmarks_of(result.actor, i)
+        if lm is not None:
+            opening.append((wave[i], mouth_opening(shape_at(rgb, _near_box(rgb, lm)))))
+    a = np.array(opening)
+    assert np.corrcoef(a[:, 0], a[:, 1])[0, 1] > 0.6
+
+
+@pytest.mark.parametrize("kind", ["grey", "cmyk", "sixteen", "corrupt", "noface"])
+def test_odd_photos_give_a_reason_not_a_crash(kind, shared_data, tmp_path):
+    from PIL import Image
+
+    src = sorted((shared_data / "faces" / "ccby_tang_video_person_b").glob("*.jpg"))[0]
+    img = Image.open(src)
+    path = tmp_path / f"{kind}.png"
+    if kind == "grey":
+        img.convert("L").save(path)
+    elif kind == "cmyk":
+        path = tmp_path / "cmyk.jpg"
+        img.convert("CMYK").save(path)
+    elif kind == "sixteen":
+        Image.fromarray((np.asarray(img.convert("L")).astype(np.uint16) * 257)).save(path)
+    elif kind == "corrupt":
+        path.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    else:
+        Image.new("RGB", (320, 240), (30, 120, 200)).save(path)
+    if kind in ("corrupt", "noface"):
+        with pytest.raises(FaceError) as e:
+            build_faceset("X", [path])
+        assert path.name in str(e.value)
+    else:
+        fs, notes = build_faceset("X", [path])
+        assert len(fs) == 1 and fs.faces[0].std() > 10, notes
