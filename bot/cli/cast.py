@@ -52,22 +52,25 @@ def _db(settings: Settings):
 
 
 def validate_photos(photos: list[Path], stills_dir: Path) -> list[Path]:
-    """Each photo (or a video's frame, written to ``stills_dir``) showing one face, else CliError naming
-    each bad one (nothing is stored)."""
+    """Each photo (or a video's frame, written to ``stills_dir``, and the video itself) showing one face,
+    else CliError naming each bad one (nothing is stored)."""
     from engine.errors import FaceError
     from engine.faces import face_still
 
     if len(photos) > MAX_PHOTOS:
         raise CliError(f"at most {MAX_PHOTOS} photos per person")
-    problems, stills = [], []
+    problems, stills, videos = [], [], []
     for photo in photos:
         try:
-            stills.append(face_still(photo, stills_dir))
+            still = face_still(photo, stills_dir)
+            stills.append(still)
+            if Path(still) != Path(photo):  # a video: keep it too, the face swap learns from its many frames
+                videos.append(Path(photo))
         except FaceError as e:
             problems.append(str(e))
     if problems:
         raise CliError("photo rejected, nothing stored: " + "; ".join(problems))
-    return stills
+    return stills + videos  # stills first: the first one is the face on cards and posters
 
 
 def store_photos(settings: Settings, guild_id: int, user_id: int, photos: list[Path]) -> list[str]:

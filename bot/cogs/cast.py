@@ -68,12 +68,15 @@ class Cast(commands.Cog):
                 await a.save(dest)
                 still = await asyncio.to_thread(face_still, dest)
                 photos.append(str(still))
+                if still != dest:  # a video: kept too, the face swap learns from its many frames
+                    photos.append(str(dest))
+                    still = dest
             except FaceError as e:
                 rejected.append(f"{safe(a.filename, 80)}: {safe(e)}")
             except discord.HTTPException as e:
                 rejected.append(f"{safe(a.filename, 80)}: download failed ({e.status})")
             finally:
-                if still != dest:  # a rejected file, or the video a still was taken from: keep no copy
+                if still != dest:  # a rejected file: keep no copy
                     await asyncio.to_thread(_delete_files, [str(dest)])
         return photos, rejected
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import FaceError
+from engine.faces.still import VIDEO_EXTS
 from engine.pipeline.plan import CastMember
 from engine.pipeline.stage import Stage, from_jsonable, to_jsonable
 from engine.progress import Progress, ProgressFn
@@ -68,7 +69,7 @@ class CastStage(Stage):
                 if photos and not readable:
                     raise FaceError(f"the photos of cast member {member.name} are missing or unreadable: "
                                     f"{', '.join(str(p) for p in photos)}")
-                face = readable[0] if readable else None
+                face = next((p for p in readable if p.suffix.lower() not in VIDEO_EXTS), None)
                 result[character] = CastAssignment(character, member.name, face, member.voice, tuple(readable))
             log.info("cast: %s -> %s", character, result[character].member or "default voice + drawn card")
         files = [a.face for a in result.values() if a.face]

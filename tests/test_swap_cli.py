@@ -1,0 +1,66 @@
+"""`bot.py swap` as a user runs it: add yourself to the cast, then put your face onto a clip's actor."""
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main as cli
+
+ROOT = Path(__file__).resolve().parent.parent
+TOS = ROOT / "assets" / "footage" / "ccby3_blender_tears_of_steel_0500.mp4"
+
+
+@pytest.fixture()
+def cast_b(shared_data):
+    photos = sorted((shared_data / "faces" / "ccby_tang_video_person_b").glob("*.jpg"))
+    assert cli(["cast", "add", "Bea", *map(str, photos)]) == 0
+    return "Bea"
+
+
+def test_swap_puts_a_cast_member_onto_the_clip_and_reports_figures(cast_b, tmp_path, capsys):
+    out = tmp_path / "bea.mp4"
+    capsys.readouterr()
+    assert cli(["swap", "--cast", "bea", "--video", str(TOS), "--out", str(out), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert out.is_file() and figures["out"] == str(out)
+    assert figures["frames"] == 240 and figures["swapped_frames"] >= 80
+    assert figures["identity_closer"] >= 0.8  # the swapped face is recognisably the cast member
+    assert figures["members"] == {"geometric": figures["swapped_frames"]}
+    for key in ("mouth_correlation", "jitter_ratio", "frames_per_second", "identity_within"):
+        assert key in figures
+
+
+def test_only_cast_members_can_be_swapped_in(tmp_path, capsys):
+    code = cli(["swap", "--cast", "Somebody Else", "--video", str(TOS), "--out", str(tmp_path / "x.mp4")])
+    assert code == 2
+    assert "nobody called 'Somebody Else' is in the cast" in capsys.readouterr().err
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_a_clip_without_faces_is_one_clear_line(cast_b, tmp_path, capsys):
+    import numpy as np
+
+    from engine.faces.video import VideoWriter
+
+    clip = tmp_path / "empty.mp4"
+    w = VideoWriter(clip, 128, 96, 12)
+    for _ in range(12):
+        w.write(np.zeros((96, 128, 3), np.uint8))
+    w.close()
+    code = cli(["swap", "--cast", "Bea", "--video", str(clip), "--out", str(tmp_path / "o.mp4")])
+    err = capsys.readouterr().err
+    assert code != 0 and "no face" in err and "Traceback" not in err
+    assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--video", "missing.mp4", "--out", "o.mp4"], "no such video"),
+    (["--video", str(TOS), "--out", "o.avi"], "must end in .mp4"),
+    (["--video", str(TOS), "--out", "o.mp4", "--members", "40"], "--members"),
+    (["--video", str(TOS), "--out", "o.mp4", "--actor", "9"], "no actor 9"),
+])
+def test_bad_arguments_are_one_clear_line(cast_b, tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    code = cli(["swap", "--cast", "Bea", *args])
+    err = capsys.readouterr().err
+    assert code != 0 and message in err and "Traceback" not in err
