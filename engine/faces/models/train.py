@@ -35,7 +35,7 @@ def train_member(faceset_a: FaceSet | Path, faceset_b: FaceSet | Path, config: F
     Trains up to ``steps`` total steps (default ``config.steps``) or for ``minutes`` of wall time, whichever
     comes first; an existing ``out_ckpt`` of the same nets is resumed (``resume=False`` starts afresh).
     ``on_progress`` may raise Cancelled: the checkpoint is saved first. Returns ``out_ckpt``."""
-    a, b = _faceset(faceset_a), _faceset(faceset_b)
+    a, b = load_faceset(faceset_a), load_faceset(faceset_b)
     out_ckpt, dev = Path(out_ckpt), pick_device(device)
     target = config.steps if steps is None else int(steps)
     ckpt = _start(a, b, config, out_ckpt, dev, resume)
@@ -120,7 +120,8 @@ def train_step(nets: FaceNets, opt_g, opt_d, scaler, batch_a, batch_b, cfg: Face
             "d": loss_d.item()}
 
 
-def _faceset(fs: FaceSet | Path) -> FaceSet:
+def load_faceset(fs: FaceSet | Path) -> FaceSet:
+    """A FaceSet as given, or loaded from its .npz (ModelError when missing or unreadable)."""
     if isinstance(fs, FaceSet):
         return fs
     path = Path(fs)

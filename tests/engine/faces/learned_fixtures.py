@@ -1,19 +1,16 @@
 """Shared pieces of the learned-member and ensemble tests: face sets of two people from ../shared/data (built
-with the faces core), one tiny member trained once per session, and torch on one thread (the CI box has two
+with engine.faces.extract), one tiny member trained once per session, and torch on one thread (the CI box has two
 cores shared with other work; two OpenMP threads then spin far longer than they compute)."""
 from __future__ import annotations
 
 import functools
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 import torch
 
-from engine.faces.align import align
+from engine.faces.extract import build_faceset
 from engine.faces.faceset import FaceSet
-from engine.faces.landmarks import embedding, find_faces
 from engine.faces.models.config import preset
 from engine.faces.models.train import train_member
 
@@ -21,25 +18,10 @@ ACTOR, CAST = "faces/ccby_tang_video_person_b", "faces/ccby_tang_video_person_c"
 TINY_STEPS = 150
 
 
-def faceset_from_folder(folder: Path, name: str) -> FaceSet:
-    """Every photo's largest face, aligned, with landmarks and embedding."""
-    faces, marks, embs, sources = [], [], [], []
-    for path in sorted(Path(folder).glob("*.jpg")):
-        rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
-        found = find_faces(rgb)
-        if not found:
-            continue
-        aligned = align(rgb, found[0].landmarks)
-        faces.append(aligned.crop)
-        marks.append(aligned.landmarks)
-        embs.append(embedding(aligned.crop, aligned.landmarks))
-        sources.append(path.name)
-    return FaceSet(name, np.stack(faces), np.stack(marks), np.stack(embs), sources)
-
-
 @functools.lru_cache(maxsize=1)
 def _facesets(root: Path) -> tuple[FaceSet, FaceSet]:
-    return faceset_from_folder(root / ACTOR, "person_b"), faceset_from_folder(root / CAST, "person_c")
+    return (build_faceset("person_b", sorted((root / ACTOR).glob("*.jpg")))[0],
+            build_faceset("person_c", sorted((root / CAST).glob("*.jpg")))[0])
 
 
 @functools.lru_cache(maxsize=1)
