@@ -4,6 +4,7 @@ into its own checkpoint (so a killed ensemble training resumes member by member)
 
     paths = train_ensemble(actor_set, cast_set, out_dir, "default", "small", on_progress)
     ensemble = load_ensemble(out_dir, cast_set)            # a Member: ensemble.convert(batch)
+    ensemble = ensemble_for(geometric, cast_set, actor_set, "small", None, cache_dir)  # both, for bot.py swap
     ensemble.judge.winners                                 # which member won each frame
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from engine.device import pick_device
 from engine.errors import ModelError
 from engine.faces.faceset import FaceSet
 from engine.faces.judge import Judge, JudgeConfig
@@ -115,13 +117,15 @@ class Ensemble:
 
 
 def load_ensemble(out_dir: Path, faceset_b: FaceSet, ensemble: str = "default", members: int | None = None,
-                  device: str = "auto", judge: JudgeConfig = JudgeConfig(), actor_embedding=None) -> Ensemble:
-    """The trained ensemble in ``out_dir`` (see train_ensemble) with the geometric member on ``faceset_b``.
-    ModelError names the first learned member whose checkpoint is missing or was trained on someone else."""
+                  device: str = "auto", judge: JudgeConfig = JudgeConfig(), actor_embedding=None,
+                  geometric: Member | None = None) -> Ensemble:
+    """The trained ensemble in ``out_dir`` (see train_ensemble) with the geometric member (``geometric``, or one
+    made on ``faceset_b``). ModelError names the first learned member whose checkpoint is missing or was
+    trained on someone else."""
     out: list[Member] = []
     for spec in ensemble_specs(ensemble, members):
         if spec.kind == "geometric":
-            out.append(GeometricMember(faceset_b))
+            out.append(geometric or GeometricMember(faceset_b))
             continue
         path = Path(out_dir) / f"{spec.name}.pt"
         if not path.is_file():
@@ -132,3 +136,20 @@ def load_ensemble(out_dir: Path, faceset_b: FaceSet, ensemble: str = "default", 
         out.append(member)
     log.info("ensemble %s: %s", ensemble, ", ".join(m.name for m in out))
     return Ensemble(out, Judge(faceset_b.mean_embedding, judge, actor_embedding))
+
+
+def ensemble_for(geometric: Member, cast: FaceSet, actor: FaceSet, preset_name: str, members: int | None,
+                 out_dir: Path, device: str = "auto", on_progress: ProgressFn = null_progress) -> Ensemble:
+    """What ``bot.py swap --preset`` asks for: ``tiny`` / ``small`` / ``large`` = the default ensemble with
+    members of that size, ``zoneout`` = the film's eleven (large on CUDA, small otherwise). Trains what is not
+    trained yet into ``out_dir``/<preset> (resuming a killed run), then loads it with ``geometric`` first."""
+    dev = pick_device(device)
+    ensemble, model_preset = ("zoneout", "large" if dev == "cuda" else "small") if preset_name == "zoneout" \
+        else ("default", preset_name)
+    preset(model_preset)  # an unknown preset is a clear ModelError before any work
+    if model_preset == "large" and dev != "cuda":
+        raise ModelError("the large face models need a CUDA GPU (days of training on a CPU); use small here")
+    folder = Path(out_dir) / f"{ensemble}-{model_preset}"
+    train_ensemble(actor, cast, folder, ensemble, model_preset, on_progress, device=dev, members=members)
+    return load_ensemble(folder, cast, ensemble, members, dev, actor_embedding=actor.mean_embedding,
+                         geometric=geometric)

@@ -39,6 +39,9 @@ def train_member(faceset_a: FaceSet | Path, faceset_b: FaceSet | Path, config: F
     out_ckpt, dev = Path(out_ckpt), pick_device(device)
     target = config.steps if steps is None else int(steps)
     ckpt = _start(a, b, config, out_ckpt, dev, resume)
+    if ckpt.step >= target and out_ckpt.is_file():
+        log.info("%s is already trained to step %d", out_ckpt, ckpt.step)
+        return out_ckpt
     cfg = ckpt.config
     amp = cfg.amp and dev == "cuda"
     data_a = [t.to(dev) for t in prepare(a.faces, a.landmarks, cfg.resolution, a.name)]

@@ -105,3 +105,22 @@ def test_train_ensemble_resumes_per_member_and_loads(tmp_path, facesets, one_thr
         load_ensemble(tmp_path / "empty", cast, "default", device="cpu")
     with pytest.raises(ModelError, match="paints person_c, not person_b"):
         load_ensemble(tmp_path, actor, "default", device="cpu")
+
+
+def test_ensemble_for_swap_reuses_trained_members_and_puts_geometric_first(tmp_path, tiny_member, facesets):
+    from engine.faces.ensemble import ensemble_for
+    from engine.faces.models.geometric import GeometricMember
+
+    actor, cast = facesets
+    trained = tmp_path / "default-tiny" / "m01-df-s1.pt"  # as if a previous swap had trained it
+    trained.parent.mkdir()
+    trained.write_bytes(tiny_member.read_bytes())
+    before = trained.stat().st_mtime_ns
+    geometric = GeometricMember(cast)
+    ens = ensemble_for(geometric, cast, actor, "tiny", 2, tmp_path, device="cpu")
+    assert ens.members[0] is geometric and [m.name for m in ens.members] == ["geometric", "m01-df-s1"]
+    assert trained.stat().st_mtime_ns == before  # already trained: not retrained, not rewritten
+    with pytest.raises(ModelError, match="need a CUDA GPU"):
+        ensemble_for(geometric, cast, actor, "large", 2, tmp_path, device="cpu")
+    with pytest.raises(ModelError, match="preset must be one of"):
+        ensemble_for(geometric, cast, actor, "huge", 2, tmp_path, device="cpu")
