@@ -26,6 +26,7 @@ from engine.faces.convert.occlusion import OcclusionConfig, occluder_mask
 from engine.faces.lipsync import drive
 from engine.faces.mark import add_mark
 from engine.faces.models._base import AlignedBatch, Member
+from engine.faces.models.reanimate import drive_face
 from engine.faces.track import TrackConfig, VideoFaces, track_video
 from engine.faces.video import VideoWriter, read_frames
 from engine.progress import EtaClock, Progress, ProgressFn, null_progress
@@ -96,6 +97,9 @@ class _Composer:
         batch = AlignedBatch(np.stack([i.aligned.crop for i in items]), np.stack([i.aligned.landmarks for i in items]),
                              targets, self.neutral)
         gen = self.member.convert(batch)
+        if targets is not None and not getattr(self.member, "drivable", False):
+            # a member that cannot be driven made the actor's mouth: move it to the voice's
+            gen.faces = np.stack([drive_face(f, lm, t) for f, lm, t in zip(gen.faces, batch.landmarks, targets)])
         names = gen.winners or [gen.member] * len(items)
         for k, item in enumerate(items):
             self.wins[names[k]] += 1

@@ -32,6 +32,7 @@ class TrackConfig:
     embed_every: int = 8  # embed a track's face every N of its detection frames
     max_misses: int = 2  # detection passes a track may miss before it ends
     min_frames: int = 3  # shorter tracks are dropped (flickers of false detections)
+    min_detections: int = 2  # a track the detector found only once is a false alarm (SORT's min hits)
     same_person: float = 0.5  # tracks whose mean embeddings are this close are one identity
     smooth: OneEuroConfig = OneEuroConfig()
 
@@ -260,7 +261,7 @@ def track_video(path: Path, start_s: float = 0.0, end_s: float | None = None, co
     tracks = []
     for t in tracker.finish():
         t = _cut_misses(t, detect_frames)
-        if len(t.frames) < config.min_frames or not t.embeddings:
+        if len(t.frames) < config.min_frames or t.detections < config.min_detections or not t.embeddings:
             continue
         raw = np.stack(t.points).astype(np.float32)
         tracks.append(Track(t.id, np.array(t.frames), smooth_track(raw, info.fps, config.smooth), raw,

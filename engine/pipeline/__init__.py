@@ -11,7 +11,7 @@ from engine.pipeline.plan import CastMember, FilmResult, ProductionPlan
 from engine.pipeline.produce import produce, run_stage
 from engine.pipeline.render import RenderInputs, RenderStage
 from engine.pipeline.stage import Stage
-from engine.pipeline.swap import SwapStage, skip_reason
+from engine.pipeline.swap import ShotSwap, SwapInputs, SwapStage
 from engine.pipeline.voice import VoiceStage
 from engine.pipeline.write import TakeInfo, WriteInputs, WriteStage, pick_take
 
@@ -19,6 +19,6 @@ STAGES = ("write", "cast", "voice", "swap", "render")
 
 __all__ = [
     "CastAssignment", "CastInputs", "CastStage", "assign", "CastMember", "FilmResult", "ProductionPlan",
-    "produce", "run_stage", "RenderInputs", "RenderStage", "Stage", "SwapStage", "skip_reason", "VoiceStage",
+    "produce", "run_stage", "RenderInputs", "RenderStage", "Stage", "SwapStage", "ShotSwap", "SwapInputs", "VoiceStage",
     "TakeInfo", "WriteInputs", "WriteStage", "pick_take", "STAGES",
 ]

@@ -10,7 +10,7 @@ from engine.pipeline.cast import CastInputs, CastStage
 from engine.pipeline.plan import FilmResult, ProductionPlan
 from engine.pipeline.render import RenderInputs, RenderStage
 from engine.pipeline.stage import Stage
-from engine.pipeline.swap import SwapStage
+from engine.pipeline.swap import SwapInputs, SwapStage
 from engine.pipeline.voice import VoiceStage
 from engine.progress import Progress, ProgressFn, null_progress
 
@@ -49,7 +49,7 @@ def produce(plan: ProductionPlan, job_dir: Path, on_progress: ProgressFn = null_
     cast = run_stage(CastStage(), CastInputs(tuple(screenplay.characters()), plan.members, plan.cast),
                      job_dir, on_progress, timings)
     lines = run_stage(VoiceStage(), (screenplay, cast), job_dir, on_progress, timings)
-    run_stage(SwapStage(), (cast, plan.footage), job_dir, on_progress, timings)
+    run_stage(SwapStage(), SwapInputs(()), job_dir, on_progress, timings)  # shots come with the footage plan
     faces = {c: a.face for c, a in cast.items() if a.face}
     inputs = RenderInputs(screenplay, lines, faces, shots, credits_for(plan, screenplay, cast, lines, shots),
                           plan.size, plan.fps, plan.max_mb)

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import BriefError, FaceError
-from engine.pipeline import (CastInputs, CastMember, CastStage, Stage, SwapStage, TakeInfo, assign, pick_take,
-                             skip_reason)
+from engine.pipeline import CastInputs, CastMember, CastStage, Stage, SwapStage, TakeInfo, assign, pick_take
+from engine.pipeline.swap import SwapInputs
 from engine.pipeline.stage import from_jsonable, to_jsonable
 from engine.progress import null_progress
 
@@ -63,16 +63,9 @@ def test_cast_stage_rejects_a_member_whose_photos_are_gone(tmp_path):
     assert not CastStage().is_done(tmp_path)
 
 
-def test_swap_is_skipped_with_a_reason_never_faked(tmp_path):
-    from engine.pipeline.cast import CastAssignment
-
-    with_member = {"ADA": CastAssignment("ADA", "Ada", tmp_path / "p.jpg", None)}
-    nobody = {"ADA": CastAssignment("ADA", None, None, None)}
-    assert skip_reason(with_member, ()) == "no footage"
-    assert skip_reason(nobody, (tmp_path / "c.mp4",)) == "no cast members"
-    assert skip_reason(with_member, (tmp_path / "c.mp4",)) is not None  # no swap engine yet
-    out = SwapStage().run((with_member, ()), tmp_path, null_progress)
-    assert out == {"skipped": "no footage"} and SwapStage().is_done(tmp_path)
+def test_swap_stage_with_no_shots_swaps_nothing(tmp_path):
+    out = SwapStage().run(SwapInputs((), tmp_path / "cache"), tmp_path, null_progress)
+    assert out["shots"] == {} and SwapStage().is_done(tmp_path)
 
 
 def test_pick_take():

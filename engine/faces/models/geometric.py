@@ -69,6 +69,7 @@ def pick_reference(faceset: FaceSet, neutral: np.ndarray | None) -> int:
 
 class GeometricMember:
     name = "geometric"
+    drivable = True  # it follows AlignedBatch.targets itself
 
     def __init__(self, faceset: FaceSet, config: GeometricConfig = GeometricConfig()) -> None:
         if len(faceset) == 0:

@@ -1,0 +1,65 @@
+"""The swap stage on real footage: cast faces on the planned shots, mouths following the voice, resume per shot."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.faces.extract import build_faceset
+from engine.faces.evaluate import score_swap
+from engine.faces.track import track_video
+from engine.pipeline.swap import ShotSwap, SwapInputs, SwapStage, mouth_curve, swapped_paths
+from engine.progress import null_progress
+from engine.voice.audio import write_wav
+
+ROOT = Path(__file__).resolve().parents[2]
+TOS = ROOT / "assets" / "footage" / "ccby3_blender_tears_of_steel_0500.mp4"
+
+
+def _speech(path: Path, seconds: float = 2.0, rate: int = 24000) -> Path:
+    """Syllable-like bursts: 4 per second, silent between."""
+    t = np.arange(int(seconds * rate)) / rate
+    bursts = (np.sin(2 * np.pi * 4 * t) > 0.2).astype(np.float32)
+    write_wav(path, 0.5 * bursts * np.sin(2 * np.pi * 180 * t).astype(np.float32), rate)
+    return path
+
+
+def test_mouth_curve_follows_the_line_from_its_start(tmp_path):
+    wav = _speech(tmp_path / "line.wav")
+    shot = ShotSwap(0, TOS, 0.0, 3.0, None, line_wav=wav, line_offset_s=0.5)
+    curve = np.array(mouth_curve(shot, fps=24.0, frames=72))
+    assert curve[:12].max() == 0.0  # nothing before the line starts
+    assert curve[12:60].max() > 0.8 and curve[12:60].min() < 0.3  # opens and closes with the syllables
+    assert mouth_curve(ShotSwap(0, TOS, 0.0, 3.0, None), 24.0, 72) is None
+
+
+@pytest.fixture(scope="module")
+def bea(shared_data):
+    return sorted((shared_data / "faces" / "ccby_tang_video_person_b").glob("*.jpg"))
+
+
+def test_swap_stage_puts_the_cast_member_on_the_actor_and_resumes_per_shot(bea, tmp_path, monkeypatch):
+    wav = _speech(tmp_path / "line.wav")
+    shots = (ShotSwap(0, TOS, 0.0, 1.5, "Bea", tuple(bea)),  # the robot: no face, nothing to swap
+             ShotSwap(1, TOS, 4.8, 7.0, "Bea", tuple(bea), line_wav=wav),  # the close-up
+             ShotSwap(2, TOS, 5.0, 6.0, None, line_wav=wav))  # no cast member: the actor's mouth re-animated
+    inputs = SwapInputs(shots, tmp_path / "cache")
+    out = SwapStage().run(inputs, tmp_path, null_progress)
+    paths = swapped_paths(out)
+    assert set(paths) == {1, 2} and out["shots"]["0"]["path"] is None
+    faces = track_video(TOS, 4.8, 7.0)
+    fs, _ = build_faceset("Bea", bea)
+    score = score_swap(faces, faces.main_identity().id, paths[1], fs.mean_embedding)
+    assert score.identity_closer >= 0.8, score
+    # kill after shot 1: its marker stays, the stage marker and shot 2 are gone; only shot 2 is redone
+    (tmp_path / "swap" / "done.json").unlink()
+    (tmp_path / "swap" / "shot-002.json").unlink()
+    first_mtime = paths[1].stat().st_mtime_ns
+    calls = []
+    import engine.faces.swap as swapmod
+
+    real = swapmod.swap_clip
+    monkeypatch.setattr(swapmod, "swap_clip", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    SwapStage().run(inputs, tmp_path, null_progress)
+    assert len(calls) == 1 and paths[1].stat().st_mtime_ns == first_mtime
