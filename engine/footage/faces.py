@@ -1,12 +1,13 @@
-"""Who is in a shot and how it is framed: faces in sampled frames (engine.faces), grouped into people by
-identity embedding, and matched across the library into actors."""
+"""Who is in a shot and how it is framed: the faces engine's tracks through the shot, grouped into people
+by identity embedding, and matched across the library into actors."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from engine.faces.landmarks import embedding, find_faces
+from engine.faces.track import TrackConfig, track_video
 from engine.footage.model import ShotFace
 
 SAME_PERSON = 0.5  # embedding distance under which two faces are the same actor
@@ -31,51 +32,34 @@ def framing(faces: tuple[ShotFace, ...], config: FramingConfig = FramingConfig()
     return "wide"
 
 
-@dataclass
-class _Person:
-    embeddings: list
-    height_ratio: float
-    box: tuple[int, int, int, int]
-    frames: set
-    crop: np.ndarray | None
-
-    def mean(self) -> np.ndarray:
-        return np.mean(self.embeddings, axis=0).astype(np.float32)
-
-
-def shot_faces(frames: list[tuple[float, np.ndarray]], config: FramingConfig = FramingConfig()) -> tuple[ShotFace, ...]:
-    """The people seen in a shot's sampled frames, largest first. A face seen in too few of the frames
-    (a detector's stray hit) is dropped."""
-    people: list[_Person] = []
-    for t, rgb in frames:
-        h = rgb.shape[0]
-        for face in find_faces(rgb):
-            if face.height < config.min_face_px:
-                continue
-            emb = embedding(rgb, face.landmarks)
-            person = _nearest(people, emb)
-            ratio = face.height / h
-            if person is None:
-                people.append(_Person([emb], ratio, face.box, {t}, _crop(rgb, face.box)))
-                continue
-            person.embeddings.append(emb)
-            person.frames.add(t)
-            if ratio > person.height_ratio:
-                person.height_ratio, person.box, person.crop = ratio, face.box, _crop(rgb, face.box)
-    need = 1 if len(frames) < 3 else max(1, len(frames) // 3)
-    kept = [p for p in people if len(p.frames) >= need]
-    kept.sort(key=lambda p: -p.height_ratio)
-    return tuple(ShotFace(p.mean(), round(p.height_ratio, 3), tuple(int(v) for v in p.box), len(p.frames), p.crop)
-                 for p in kept)
+def shot_faces(path: Path, start: float, end: float, config: FramingConfig = FramingConfig(),
+               track: TrackConfig = TrackConfig()) -> tuple[ShotFace, ...]:
+    """The people in a shot, largest first: the faces engine's tracks through the shot, grouped by identity.
+    A person seen in too few of its frames (a stray detection) is left out."""
+    seen = track_video(Path(path), start_s=start, end_s=end, config=track)
+    need = max(track.min_frames, int(0.1 * seen.frame_count))
+    people = []
+    for ident in seen.identities:
+        if ident.frames < need or ident.face_height < config.min_face_px:
+            continue
+        tracks = seen.tracks_of(ident.id)
+        best = max(tracks, key=lambda t: t.face_height)
+        k = len(best.frames) // 2
+        x0, y0 = best.landmarks[k].min(axis=0)
+        x1, y1 = best.landmarks[k].max(axis=0)
+        people.append((ident, (int(x0), int(y0), int(x1), int(y1)), int(best.frames[k])))
+    people.sort(key=lambda p: -p[0].face_height)
+    crops = _crops(Path(path), seen.fps, people)
+    return tuple(ShotFace(ident.embedding.astype(np.float32), round(ident.face_height / max(1, seen.height), 3), box,
+                          ident.frames, crop) for (ident, box, _), crop in zip(people, crops))
 
 
-def _nearest(people: list[_Person], emb: np.ndarray) -> _Person | None:
-    best, best_d = None, SAME_PERSON
-    for p in people:
-        d = float(np.linalg.norm(p.mean() - emb))
-        if d < best_d:
-            best, best_d = p, d
-    return best
+def _crops(path: Path, fps: float, people: list) -> list[np.ndarray | None]:
+    """A face crop of each person, from the middle of their largest track."""
+    from engine.footage.shots import frames_at
+
+    frames = dict(frames_at(path, [frame / fps for _, _, frame in people])) if people else {}
+    return [_crop(frames[frame / fps], box) if frame / fps in frames else None for _, box, frame in people]
 
 
 def _crop(rgb: np.ndarray, box: tuple[int, int, int, int], margin: float = 0.35) -> np.ndarray:

@@ -29,11 +29,11 @@ class ClipInfo:
 
 @dataclass(frozen=True)
 class ShotFace:
-    """One person seen in a shot: the mean identity embedding of their sampled faces."""
+    """One person seen in a shot: the mean identity embedding of their tracked faces."""
     embedding: np.ndarray  # (128,) float32
     height_ratio: float  # largest face height / frame height in the shot
     box: tuple[int, int, int, int]  # the largest sighting, frame pixels (left, top, right, bottom)
-    frames: int  # sampled frames the person was seen in
+    frames: int  # frames the person is on screen in the shot
     crop: np.ndarray | None = field(default=None, compare=False, repr=False)  # RGB face crop for a thumbnail
 
 

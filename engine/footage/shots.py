@@ -1,4 +1,4 @@
-"""Shots of a clip (PySceneDetect's ContentDetector) and the frames sampled from them."""
+"""Shots of a clip (PySceneDetect's ContentDetector), and frames read at given times."""
 from __future__ import annotations
 
 import logging
@@ -21,9 +21,6 @@ logging.getLogger("pyscenedetect").setLevel(logging.WARNING)  # its import sets 
 class ShotConfig:
     threshold: float = 27.0  # ContentDetector's cut threshold (its default)
     min_shot_s: float = 0.5  # a shorter shot is merged into the one before it
-    samples_per_s: float = 1.0  # frames looked at per second of shot for faces
-    min_samples: int = 2
-    max_samples: int = 6
 
 
 def detect_shots(info: ClipInfo, config: ShotConfig = ShotConfig()) -> list[tuple[float, float]]:
@@ -47,12 +44,6 @@ def shots_from_cuts(cuts: list[float], duration: float, min_shot_s: float = 0.5)
         else:
             spans.append([a, b])
     return [(round(a, 3), round(b, 3)) for a, b in spans if b - a > 0]
-
-
-def sample_times(start: float, end: float, config: ShotConfig = ShotConfig()) -> list[float]:
-    """Evenly spaced times inside a shot, away from its cut edges."""
-    n = int(min(config.max_samples, max(config.min_samples, round((end - start) * config.samples_per_s))))
-    return [round(start + (end - start) * (k + 0.5) / n, 3) for k in range(n)]
 
 
 def frames_at(path: Path, times: list[float]) -> Iterator[tuple[float, np.ndarray]]:
