@@ -38,7 +38,7 @@ def check_media(timeline: Timeline) -> dict[int, str]:
     for i, v in enumerate(timeline.visuals):
         if not isinstance(v, (Portrait, FootageShot)):
             continue
-        path = Path(v.photo if isinstance(v, Portrait) else v.path)
+        path = Path(v.photo if isinstance(v, Portrait) else (v.replacement or v.path))
         if path not in errors:
             errors[path] = _media_error(path, isinstance(v, Portrait))
         if errors[path] is not None:
@@ -168,13 +168,15 @@ class FrameSource:
         return cards.blend(img, tag, max(6, self.h // 40), max(6, self.h // 40)) if tags else img
 
     def _footage(self, i: int, v: FootageShot, t: float, tags: bool = True) -> np.ndarray:
-        key = str(v.path)
+        # the swapped version of the stretch, when there is one, plays from its own start
+        key = str(v.replacement or v.path)
         if key not in self._clips:
             from moviepy import VideoFileClip
 
-            self._clips[key] = VideoFileClip(key, audio=False)
+            self._clips[key] = VideoFileClip(key, audio=False)  # the footage's own sound is never used
         clip = self._clips[key]
-        src = min(v.src_start + (t - v.start), v.src_end, clip.duration - 1.0 / max(1.0, clip.fps or 24))
+        first, last = (0.0, v.src_end - v.src_start) if v.replacement else (v.src_start, v.src_end)
+        src = min(first + (t - v.start) * v.speed, last, clip.duration - 1.0 / max(1.0, clip.fps or 24))
         img = cover(np.asarray(clip.get_frame(max(0.0, src)))[..., :3], self.w, self.h)
         if v.speaker and tags:
             tag = self._cached(("tag", i), lambda: cards.name_tag(self.w, self.h, v.speaker, None))

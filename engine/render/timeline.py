@@ -90,6 +90,9 @@ class FootageShot:
     line: int | None = None
     source: str = ""  # credit text, e.g. "White House weekly address (public domain)"
     speaker: str = ""  # set by the builder: who speaks over this shot (shown as a name tag)
+    speed: float = 1.0  # source seconds per screen second (under 1: slowed); past src_end the last frame holds
+    beat: str = ""  # the planned beat it carries ("scene 1", "action 1.2", "line 3"); "" = untied
+    replacement: Path | None = None  # the same stretch with faces swapped (plays from its 0), when made
 
 
 @dataclass(frozen=True)
@@ -180,41 +183,80 @@ def _chunks(text: str, n: int) -> list[str]:
     return [" ".join(words[i:i + n]) for i in range(0, len(words), n)] or [""]
 
 
+@dataclass(frozen=True)
+class Beat:
+    """One step of the film in screen time: a scene heading, an action paragraph or a spoken line."""
+    key: str  # "scene 2" (heading of scene 2), "action 2.3" (element 3 of scene 2), "line 5" (spoken line 5)
+    kind: str  # heading | action | line
+    duration: float
+    text: str
+    scene: int  # 1-based scene number
+    line: int | None = None  # VoicedLine.index for a spoken line
+    character: str | None = None
+    chunks: tuple[tuple[str, float], ...] = ()  # action: (text, seconds) cards or captions
+
+
+def film_beats(screenplay: Screenplay, line_durations: list[float],
+               config: TimelineConfig = TimelineConfig()) -> list[Beat]:
+    """The film's beats in order with their durations (a line: its voice plus the pause after it).
+    ``line_durations``: the voiced seconds of each spoken line, in order."""
+    beats: list[Beat] = []
+    index = 0
+    for number, scene in enumerate(screenplay.scenes, 1):
+        if scene.heading.strip():
+            beats.append(Beat(f"scene {number}", "heading", config.scene_card_s, scene.heading.strip(), number))
+        for k, el in enumerate(scene.elements):
+            if isinstance(el, Action) and el.text.strip():
+                chunks = tuple((c, _r(reading_time(c, config))) for c in _chunks(el.text, config.action_max_words))
+                beats.append(Beat(f"action {number}.{k}", "action", _r(sum(d for _, d in chunks)), el.text.strip(),
+                                  number, chunks=chunks))
+            elif isinstance(el, Dialogue):
+                d = _r(line_durations[index] + config.line_gap_s)
+                beats.append(Beat(f"line {index}", "line", d, el.text, number, index, el.character))
+                index += 1
+    return beats
+
+
 def build_timeline(screenplay: Screenplay, lines: list[VoicedLine], faces: dict[str, Path] | None = None,
                    footage: list[FootageShot] | None = None, credits: Credits | None = None,
                    size: tuple[int, int] = (854, 480), fps: int = 24,
                    config: TimelineConfig = TimelineConfig()) -> Timeline:
     """Lay the screenplay out in time: title, scene cards, action cards (reading time), one shot per
-    spoken line (footage, else face photo, else drawn card) lasting the line plus a pause, credits."""
+    spoken line (footage, else face photo, else drawn card) lasting the line plus a pause, credits.
+    Footage planned for a heading or an action (``FootageShot.beat``) replaces its card, the text as a caption."""
     width, height = _even(size)
     expected = [(s, d.character, d.text) for s, d in screenplay.dialogue()]
     if [(x.scene, x.character, x.text) for x in lines] != expected:
         raise RenderError("the voiced lines do not match the screenplay's dialogue; voice it again")
     faces = faces or {}
     shots = _assign_footage(lines, footage or [])
+    planned = {s.beat: s for s in footage or [] if s.beat and s.line is None}
     visuals: list = [TitleCard(0.0, config.title_s, screenplay.title or "Untitled")]
     subtitles: list[Subtitle] = []
     audio: list[AudioCue] = []
     t = config.title_s
-    spoken = iter(lines)
-    for number, scene in enumerate(screenplay.scenes, 1):
-        if scene.heading.strip():
-            visuals.append(SceneCard(_r(t), config.scene_card_s, scene.heading.strip(), number))
-            t += config.scene_card_s
-        for el in scene.elements:
-            if isinstance(el, Action) and el.text.strip():
-                for chunk in _chunks(el.text, config.action_max_words):
-                    d = _r(reading_time(chunk, config))
-                    visuals.append(ActionCard(_r(t), d, chunk, number - 1))
-                    t += d
-            elif isinstance(el, Dialogue):
-                line = next(spoken)
-                d = _r(line.duration_s + config.line_gap_s)
-                visuals.append(_line_visual(line, _r(t), d, faces, shots.get(line.index), config))
-                subtitles.extend(_subtitles(line, t, config.subtitle_max_chars))
-                audio.append(AudioCue(_r(t), Path(line.wav), _r(line.duration_s)))
-                t += d
-    credits = _complete_credits(credits, screenplay, lines, faces, shots)
+    for beat in film_beats(screenplay, [x.duration_s for x in lines], config):
+        shot = planned.get(beat.key)
+        if beat.kind == "line":
+            line = lines[beat.line]
+            visuals.append(_line_visual(line, _r(t), beat.duration, faces, shots.get(line.index), config))
+            subtitles.extend(_subtitles(line, t, config.subtitle_max_chars))
+            audio.append(AudioCue(_r(t), Path(line.wav), _r(line.duration_s)))
+        elif shot is not None:  # an establishing or action shot, its text as a caption
+            visuals.append(_fit(shot, _r(t), beat.duration))
+            start = t
+            for text, d in beat.chunks or ((beat.text, beat.duration),):
+                subtitles.append(Subtitle(_r(start), _r(start + d), text, ""))
+                start += d
+        elif beat.kind == "heading":
+            visuals.append(SceneCard(_r(t), beat.duration, beat.text, beat.scene))
+        else:
+            start = t
+            for text, d in beat.chunks:
+                visuals.append(ActionCard(_r(start), d, text, beat.scene - 1))
+                start += d
+        t += beat.duration
+    credits = _complete_credits(credits, screenplay, lines, faces, {**shots, **planned})
     rows = len(credits.cast) + len(credits.voices) + len(credits.footage)
     cd = _r(min(config.credits_max_s, config.credits_min_s + config.credits_per_row_s * rows))
     visuals.append(replace(credits, start=_r(t), duration=cd))
@@ -267,9 +309,7 @@ def _even(size: tuple[int, int]) -> tuple[int, int]:
 def _line_visual(line: VoicedLine, start: float, duration: float, faces: dict[str, Path],
                  shot: FootageShot | None, c: TimelineConfig):
     if shot is not None:
-        src_end = _r(min(shot.src_end, shot.src_start + duration))
-        return replace(shot, start=start, duration=duration, src_end=src_end, line=line.index,
-                       speaker=line.character)
+        return replace(_fit(shot, start, duration), line=line.index, speaker=line.character)
     photo = faces.get(line.character)
     if photo is not None:
         # alternate drift direction per line so consecutive portraits do not move the same way
@@ -279,10 +319,16 @@ def _line_visual(line: VoicedLine, start: float, duration: float, faces: dict[st
     return CharacterCard(start, duration, line.character, card_color(line.character), line.parenthetical)
 
 
+def _fit(shot: FootageShot, start: float, duration: float) -> FootageShot:
+    """The shot placed at ``start`` for ``duration``: its source trimmed to what that time plays."""
+    src_end = _r(min(shot.src_end, shot.src_start + duration * shot.speed))
+    return replace(shot, start=start, duration=duration, src_end=src_end)
+
+
 def _assign_footage(lines: list[VoicedLine], footage: list[FootageShot]) -> dict[int, FootageShot]:
     """Shots tied to a line go there; untied shots fill the remaining lines in order."""
     out = {s.line: s for s in footage if s.line is not None}
-    free = iter(s for s in footage if s.line is None)
+    free = iter(s for s in footage if s.line is None and not s.beat)
     for line in lines:
         if line.index not in out:
             shot = next(free, None)
