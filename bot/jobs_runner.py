@@ -119,6 +119,33 @@ def footage_clips(folder: str | None) -> tuple[Path, ...]:
     return clips
 
 
+def footage_library(ctx: JobContext, payload: dict):
+    """The footage library a film is cut from: payload "footage" = "library" (the guild's, else the shipped
+    one; Discord films default to it), "shipped", or a folder (added to the guild's library first).
+    None (no footage asked for, or none usable): the film is an animatic, and the log says so."""
+    from bot import library as lib
+
+    asked = payload.get("footage", "library" if ctx.job.get("kind") == "film" else None)
+    guild = int(payload.get("cast_guild_id", ctx.job.get("guild_id") or 0))
+    if not asked:
+        log.info("no footage asked for: the film is an animatic (cards and cast photos)")
+        return None
+    if asked == "shipped":
+        found, source = lib.shipped_library(), "the shipped footage"
+    else:
+        if asked != "library":
+            report = lib.add_clips(ctx.db, ctx.settings, [Path(asked)], guild_id=guild, on_progress=ctx.on_progress)
+            for line in report.lines():
+                log.info("footage: %s", line)
+        found, source = lib.library_for(ctx.db, guild)
+    if not found:
+        log.warning("%s has no usable shots: the film is an animatic instead", source)
+        return None
+    log.info("cutting the film from %s (%d clips, %d shots, %d actors)", source, len(found.clips),
+             len(found.shots), len(found.actors))
+    return found
+
+
 def produce_take(ctx: JobContext, brief: Brief, fountain_path: Path, payload: dict, *, brief_id, take_id,
                  timings: dict) -> dict:
     """Cast, voice, swap and render one take; records the film; returns the job result."""
@@ -127,8 +154,9 @@ def produce_take(ctx: JobContext, brief: Brief, fountain_path: Path, payload: di
     except OSError as e:
         raise EngineError(f"cannot read the take's screenplay {fountain_path}: {e.strerror or e}") from None
     size = tuple(payload.get("size") or DEFAULT_SIZE)
+    library = footage_library(ctx, payload)
     plan = ProductionPlan(brief=brief, fountain=fountain, members=members_for(ctx, payload),
-                          footage=footage_clips(payload.get("footage")),
+                          footage=() if library else footage_clips(payload.get("footage")), library=library,
                           max_mb=float(payload.get("max_mb") or ctx.settings.max_mb),
                           size=(int(size[0]), int(size[1])), fps=int(payload.get("fps") or DEFAULT_FPS))
     film = produce(plan, ctx.job_dir, ctx.on_progress)

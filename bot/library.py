@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 VIDEO_EXTS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ogv")
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "assets" / "footage"
-SHIPPED_GUILD = -1  # the shipped default library lives under this guild id
 
 
 @dataclass
@@ -168,7 +167,7 @@ def load_library(db: sqlite_utils.Database, guild_id: int) -> Library:
                                 float(c["duration"] or 0.0)) for c in clips),
         shots=tuple(LibraryShot(s["id"], c["id"], float(s["start"]), float(s["end"]), s["framing"] or "none",
                                 tuple(s["actors"])) for c in clips for s in c["shots"]),
-        actors=tuple(LibraryActor(a["id"], a["name"]) for a in store.list_actors(db, guild_id)))
+        actors=tuple(LibraryActor(a["id"], a["name"], tuple(a["embedding"])) for a in store.list_actors(db, guild_id)))
 
 
 def shipped_credits() -> dict[str, dict]:
@@ -176,27 +175,64 @@ def shipped_credits() -> dict[str, dict]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def shipped_library(db: sqlite_utils.Database, settings: Settings, on_progress: ProgressFn = null_progress) -> Library:
-    """The shipped default footage (assets/footage/), ingested once into this database and reused."""
+def build_shipped_index() -> dict:
+    """Ingest the shipped clips (no database) into the index kept beside them as index.json."""
+    from engine.footage import ingest_clip
+
+    credits, clips, actors = shipped_credits(), [], []
+    for name in sorted(credits):
+        clip = ingest_clip(SHIPPED_DIR / name)
+        shots = []
+        for shot in clip.shots:
+            ids = []
+            for face in shot.faces:
+                known = match_actor(face.embedding, [(a["id"], a["embedding"]) for a in actors])
+                if known is None:
+                    known = len(actors) + 1
+                    actors.append({"id": known, "name": f"Actor {known}",
+                                   "embedding": [round(float(x), 5) for x in face.embedding]})
+                ids.append(known)
+            shots.append({"start": shot.start, "end": shot.end, "framing": shot.framing, "actors": ids})
+        clips.append({"file": name, "hash": clip.info.hash, "duration": clip.info.duration, "shots": shots})
+    return {"clips": clips, "actors": actors}
+
+
+def shipped_library() -> Library:
+    """The shipped default footage (assets/footage/), from its index (rebuilt in memory when missing or stale)."""
     credits = shipped_credits()
-    clips = sorted(SHIPPED_DIR / name for name in credits if (SHIPPED_DIR / name).is_file())
-    done = {Path(c["path"]).name for c in store.list_clips(db, SHIPPED_GUILD, include_unfinished=False)}
-    for clip in clips:
-        if clip.name in done:
-            continue
-        meta = credits[clip.name]
-        report = add_clips(db, settings, [clip], guild_id=SHIPPED_GUILD, credit=meta.get("credit", ""),
-                           licence=meta.get("licence", ""), names={clip: meta.get("name", clip.stem)}, copy=False,
-                           on_progress=on_progress)
-        if report.failed:
-            raise FootageError("the shipped footage cannot be used: " + "; ".join(report.failed))
-    return load_library(db, SHIPPED_GUILD)
+    path = SHIPPED_DIR / "index.json"
+    index = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if index is None or sorted(c["file"] for c in index["clips"]) != sorted(credits):
+        log.warning("the shipped footage index is missing or stale; ingesting assets/footage (once per run)")
+        index = _cached_build()
+    clips, shots = [], []
+    for n, c in enumerate(index["clips"], 1):
+        meta = credits.get(c["file"], {})
+        clips.append(LibraryClip(n, SHIPPED_DIR / c["file"], meta.get("name", c["file"]), meta.get("credit", ""),
+                                 meta.get("licence", ""), float(c["duration"])))
+        for s in c["shots"]:
+            shots.append(LibraryShot(len(shots) + 1, n, float(s["start"]), float(s["end"]), s["framing"],
+                                     tuple(s["actors"])))
+    actors = tuple(LibraryActor(a["id"], a["name"], tuple(a["embedding"])) for a in index["actors"])
+    return Library(tuple(clips), tuple(shots), actors)
 
 
-def library_for(db: sqlite_utils.Database, settings: Settings, guild_id: int,
-                on_progress: ProgressFn = null_progress) -> tuple[Library, str]:
+_BUILT: dict = {}
+
+
+def _cached_build() -> dict:
+    if "index" not in _BUILT:
+        _BUILT["index"] = build_shipped_index()
+    return _BUILT["index"]
+
+
+def library_for(db: sqlite_utils.Database, guild_id: int) -> tuple[Library, str]:
     """The guild's own library when it has shots, else the shipped default; with a word on which."""
     own = load_library(db, guild_id)
     if own:
         return own, "the server's footage library" if guild_id else "the footage library"
-    return shipped_library(db, settings, on_progress), "the shipped footage (assets/footage)"
+    return shipped_library(), "the shipped footage (assets/footage)"
+
+
+if __name__ == "__main__":  # python -m bot.library: rebuild assets/footage/index.json after changing the clips
+    (SHIPPED_DIR / "index.json").write_text(json.dumps(build_shipped_index(), indent=1) + "\n", encoding="utf-8")

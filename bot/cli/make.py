@@ -39,7 +39,7 @@ def add_brief_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--demo", action="store_true", help="the default brief, shipped writer, no footage")
+    parser.add_argument("--demo", action="store_true", help="the default brief and shipped writer, cut from the shipped footage")
     add_brief_arguments(parser)
     parser.add_argument("--takes", type=int, default=DEFAULT_TAKES, help=f"takes to write (default {DEFAULT_TAKES})")
     parser.add_argument("--take", type=int, metavar="K", help="produce take K (1-based) instead of the best-scoring one")
@@ -49,7 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, help="writer checkpoint (default: BENJAMIN_WRITER_MODEL or the shipped one)")
     parser.add_argument("--cast", nargs="+", metavar="NAME",
                         help="cast members to use (see: bot.py cast list); 'all' for the whole cast; default nobody")
-    parser.add_argument("--footage", type=Path, metavar="DIR", help="a folder of video clips to cut in")
+    parser.add_argument("--footage", type=Path, metavar="DIR|library",
+                        help="cut the film from footage: a folder of clips (added to the footage library first), "
+                             "or 'library' (the library, else the shipped footage); none: an animatic")
     parser.add_argument("--max-mb", type=float, help="size limit in MiB (default BENJAMIN_MAX_MB)")
     parser.add_argument("--size", default="640x360", help="frame size WIDTHxHEIGHT (default 640x360)")
     parser.add_argument("--fps", type=int, default=24, help="frames per second (default 24)")
@@ -101,21 +103,17 @@ def _payload(args: argparse.Namespace, settings: Settings, brief) -> dict:
         raise CliError("--seed must be between -2**63 and 2**63-1")
     if args.model is not None and not args.model.exists():
         raise CliError(f"writer checkpoint {args.model} does not exist")
-    if args.footage is not None and not args.demo:
-        from bot.jobs_runner import footage_clips
-        from engine.errors import FootageError
-        from engine.pipeline.produce import footage_shots
-
-        try:
-            footage_shots(footage_clips(str(args.footage)))  # readable video, before any writing
-        except FootageError as e:
-            raise CliError(str(e)) from None
+    if args.footage is not None and not args.demo and str(args.footage) != "library" and not args.footage.exists():
+        raise CliError(f"footage {args.footage} does not exist (give a folder of clips, or: --footage library)")
+    if args.footage is not None and not args.demo and args.footage.is_file():
+        raise CliError(f"--footage takes a folder of clips; {args.footage} is a file (or add it with: "
+                       f"bot.py footage add {args.footage}, then --footage library)")
     cast = None if not args.cast or args.demo else [n for n in args.cast]
     return {"brief": brief.to_dict(), "takes": args.takes, "take": args.take, "seed": args.seed,
             "temperature": args.temperature, "top_k": args.top_k,
             "model": str(args.model.resolve()) if args.model else None,
             "cast": None if cast == ["all"] else (cast or []), "cast_guild_id": 0,
-            "footage": None if args.demo or not args.footage else str(args.footage.resolve()),
+            "footage": "shipped" if args.demo else ("library" if args.footage else None),
             "max_mb": max_mb, "size": [int(m[1]), int(m[2])], "fps": args.fps}
 
 
@@ -144,6 +142,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     db = _open(settings)
     if payload["cast"]:
         _check_cast(db, payload["cast"])
+    if args.footage is not None and str(args.footage) != "library" and not args.demo:
+        add_footage(db, settings, args.footage, show=not args.json)
     brief_id = create_brief(db, brief.to_dict(), source="cli")
     job_id = jobs.enqueue(db, "make", payload, brief_id=brief_id)
     if args.detach:
@@ -151,6 +151,30 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     row = wait_for_job(settings, db, job_id, show=not args.json)
     return _report(args, settings, row)
+
+
+def add_footage(db, settings: Settings, folder: Path, show: bool = True) -> None:
+    """--footage DIR: its clips go into the footage library (resumable, duplicates skipped) before the film."""
+    from bot.library import add_clips
+    from engine.errors import FootageError
+
+    def progress(p) -> None:
+        if show and sys.stderr.isatty():
+            sys.stderr.write(f"\rfootage {int(100 * p.fraction):3d}% {p.message[:60]:<60}")
+            sys.stderr.flush()
+
+    try:
+        report = add_clips(db, settings, [folder], guild_id=0, on_progress=progress)
+    except FootageError as e:
+        raise CliError(str(e)) from None
+    finally:
+        if show and sys.stderr.isatty():
+            sys.stderr.write("\n")
+    if not report.added and not report.skipped:
+        raise CliError(f"none of the {len(report.failed)} footage clip(s) could be read as video "
+                       f"({'; '.join(report.failed)})")
+    for line in report.lines():
+        log.info("footage: %s", line)
 
 
 def check_out_path(out: Path | None, what: str = "the film") -> None:

@@ -82,6 +82,7 @@ class LibraryShot:
 class LibraryActor:
     id: int
     name: str  # e.g. "Actor 3"
+    embedding: tuple[float, ...] = field(default=(), compare=False, repr=False)  # mean 128-d identity
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ FRAMING_WEIGHT = {"closeup": 1.0, "two-shot": 0.8, "wide": 0.4, "none": 0.0}  # 
 class PlanConfig:
     min_speed: float = 0.8  # slowest a shot may play to fill a line; shorter shots then hold their last frame
     min_usable_s: float = 0.5  # a shot with less unused footage than this counts as used up
+    max_hold_s: float = 1.0  # longest a shot's last frame may hold; a longer beat cuts to another shot
+    max_cuts: int = 8  # most shots one beat is cut into (the last then holds)
     speech_words: int = 12  # a line this long is a speech: a close-up of the speaker
     timeline: TimelineConfig = field(default_factory=TimelineConfig)
 
@@ -45,6 +47,7 @@ class PlannedShot:
     actor: int | None = None  # the footage actor playing ``character``
     swaps: tuple[tuple[str, int], ...] = ()  # (cast member, footage actor) pairs to swap in this shot
     credit: str = ""  # the clip's credit and licence
+    offset: float = 0.0  # screen seconds from the beat's start (a long beat is cut into several shots)
 
 
 @dataclass(frozen=True)
@@ -115,16 +118,21 @@ class _Picker:
         self.cursor[best.id] = best.start
         return best
 
-    def take(self, shot: LibraryShot, need: float) -> tuple[float, float, float]:
-        """(start, end, speed) of the stretch that fills ``need`` screen seconds: trimmed, slowed or held."""
+    def take(self, shot: LibraryShot, need: float, last: bool = False) -> tuple[float, float, float, float]:
+        """(start, end, speed, screen seconds) of the stretch used for up to ``need`` screen seconds: trimmed
+        when the shot is long enough, slowed (to min_speed) and held when nearly (or when it is the ``last``
+        cut allowed), else all of it at full speed."""
         start = self.cursor[shot.id]
         avail = round(shot.end - start, 3)
+        c = self.config
         if avail >= need:
-            end, speed = round(start + need, 3), 1.0
-        else:
-            end, speed = shot.end, round(max(self.config.min_speed, avail / need), 3)
+            end, speed, covered = round(start + need, 3), 1.0, need
+        elif last or avail / c.min_speed + c.max_hold_s >= need:
+            end, speed, covered = shot.end, round(max(c.min_speed, avail / need), 3), need
+        else:  # too short: play it all and cut to another shot for the rest
+            end, speed, covered = shot.end, 1.0, avail
         self.cursor[shot.id] = end
-        return round(start, 3), end, speed
+        return round(start, 3), end, speed, round(covered, 3)
 
 
 def _tiers(shots: tuple[LibraryShot, ...], *conditions) -> list[list[LibraryShot]]:
@@ -174,16 +182,20 @@ def plan_film(screenplay: Screenplay, library: Library, line_durations: list[flo
             tiers = _tiers(library.shots, lambda s: s.framing == "wide", lambda s: s.framing == "none")
         else:  # headings and other action: faceless establishing shots, then wides
             tiers = _tiers(library.shots, lambda s: s.framing == "none", lambda s: s.framing == "wide")
-        shot = picker.pick([t for t in tiers if t], beat.duration) or picker.pick([list(library.shots)], beat.duration)
-        if shot is None:
-            continue
-        start, end, speed = picker.take(shot, beat.duration)
         own = members.get((beat.character or "").upper()) if actor is not None else None
-        faces = ((own if a == actor and own else wearing.get(a), a) for a in shot.actors)
-        swaps = tuple((member, a) for member, a in faces if member)
-        clip = library.clip(shot.clip)
-        shots.append(PlannedShot(beat.key, clip.path, shot.id, start, end, speed, beat.duration, shot.framing,
-                                 beat.line, beat.character, actor, swaps, clip.credit_line()))
+        offset = 0.0
+        for cut in range(config.max_cuts):
+            left = round(beat.duration - offset, 3)
+            shot = picker.pick([t for t in tiers if t], left) or picker.pick([list(library.shots)], left)
+            if shot is None or left <= 0:
+                break
+            start, end, speed, covered = picker.take(shot, left, last=cut == config.max_cuts - 1)
+            faces = ((own if a == actor and own else wearing.get(a), a) for a in shot.actors)
+            swaps = tuple((member, a) for member, a in faces if member)
+            clip = library.clip(shot.clip)
+            shots.append(PlannedShot(beat.key, clip.path, shot.id, start, end, speed, covered, shot.framing,
+                                     beat.line, beat.character, actor, swaps, clip.credit_line(), offset))
+            offset = round(offset + covered, 3)
     for note in notes:
         log.info("casting: %s", note)
     return FilmPlan(tuple(shots), tuple(casting.items()), tuple(notes),

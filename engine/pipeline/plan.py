@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.brief import Brief
+from engine.footage.model import Library
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,8 @@ class ProductionPlan:
     fountain: str  # the chosen take's Fountain text
     members: tuple[CastMember, ...] = ()  # consenting people to assign round robin
     cast: dict[str, CastMember] = field(default_factory=dict)  # explicit character -> member (wins)
-    footage: tuple[Path, ...] = ()  # footage clips to cut into the film
+    footage: tuple[Path, ...] = ()  # footage clips laid in order behind the lines (no library: unplanned)
+    library: Library | None = None  # a footage library to cast and plan the film from (wins over footage)
     max_mb: float = 10.0  # the film must fit in this many MiB
     size: tuple[int, int] = (640, 360)  # frame (width, height)
     fps: int = 24

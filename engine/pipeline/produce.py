@@ -1,20 +1,23 @@
 """produce(): a chosen take to a finished film, stage by stage, resuming from done-markers."""
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import replace
 from pathlib import Path
 
+from engine.footage.plan import FilmPlan
 from engine.pipeline.cast import CastInputs, CastStage
 from engine.pipeline.plan import FilmResult, ProductionPlan
 from engine.pipeline.render import RenderInputs, RenderStage
 from engine.pipeline.stage import Stage
-from engine.pipeline.swap import SwapInputs, SwapStage
+from engine.pipeline.swap import SwapInputs, SwapStage, swapped_paths
 from engine.pipeline.voice import VoiceStage
 from engine.progress import Progress, ProgressFn, null_progress
 
 log = logging.getLogger(__name__)
+PLAN_FILE = "footage-plan.json"  # the film's shot list, in the job folder
 
 
 def run_stage(stage: Stage, inputs, job_dir: Path, on_progress: ProgressFn, timings: dict[str, float]):
@@ -45,14 +48,19 @@ def produce(plan: ProductionPlan, job_dir: Path, on_progress: ProgressFn = null_
     if not screenplay.title:
         screenplay.title = plan.brief.title
     timings: dict[str, float] = {}
-    shots = footage_shots(plan.footage)  # unreadable footage fails here, before any stage runs
+    shots = [] if plan.library else footage_shots(plan.footage)  # unreadable footage fails before any stage
     cast = run_stage(CastStage(), CastInputs(tuple(screenplay.characters()), plan.members, plan.cast),
                      job_dir, on_progress, timings)
     lines = run_stage(VoiceStage(), (screenplay, cast), job_dir, on_progress, timings)
-    run_stage(SwapStage(), SwapInputs(()), job_dir, on_progress, timings)  # shots come with the footage plan
+    film_plan = plan_footage(plan, screenplay, cast, lines, job_dir)
+    # the swap stage gets its shots from the plan once the lead wires ShotSwap rows in (swap_inputs)
+    swapped = run_stage(SwapStage(), SwapInputs(()), job_dir, on_progress, timings)
+    if film_plan:
+        shots = footage_from_plan(film_plan, swapped_paths(swapped))
     faces = {c: a.face for c, a in cast.items() if a.face}
-    inputs = RenderInputs(screenplay, lines, faces, shots, credits_for(plan, screenplay, cast, lines, shots),
-                          plan.size, plan.fps, plan.max_mb)
+    inputs = RenderInputs(screenplay, lines, faces, shots,
+                          credits_for(plan, screenplay, cast, lines, shots, film_plan), plan.size, plan.fps,
+                          plan.max_mb)
     result = run_stage(RenderStage(), inputs, job_dir, on_progress, timings)
     return FilmResult(path=Path(result.path), duration_s=result.duration_s, size_bytes=result.size_bytes,
                       poster=result.poster, contact_sheet=result.contact_sheet, stages_s=timings,
@@ -60,15 +68,65 @@ def produce(plan: ProductionPlan, job_dir: Path, on_progress: ProgressFn = null_
                       credits=RenderStage().credits(job_dir))
 
 
-def credits_for(plan: ProductionPlan, screenplay, cast, lines, shots):
-    """The credits: who plays whom, the footage used and the AI note. Which voice speaks for whom is
-    left to build_timeline, which fills it from the voiced lines."""
+def credits_for(plan: ProductionPlan, screenplay, cast, lines, shots, film_plan: FilmPlan | None = None):
+    """The credits: who plays whom, the footage used (each clip's credit and licence) and the AI note.
+    Which voice speaks for whom is left to build_timeline, which fills it from the voiced lines."""
     from engine.render import Credits
 
-    players = tuple((c, a.member or "drawn card") for c, a in cast.items())
-    footage = tuple(dict.fromkeys(s.source or Path(s.path).name for s in shots))
+    if film_plan is not None:
+        swapped = any(s.replacement for s in shots)
+        players = tuple((c, footage_player(c, a, cast, plan.library, film_plan, swapped))
+                        for c, a in film_plan.casting)
+        footage = film_plan.credits
+    else:
+        players = tuple((c, a.member or "drawn card") for c, a in cast.items())
+        footage = tuple(dict.fromkeys(s.source or Path(s.path).name for s in shots))
     extra = {"note": plan.note} if plan.note else {}
     return Credits(title=screenplay.title or plan.brief.title, cast=players, footage=footage, **extra)
+
+
+def footage_player(character: str, actor: int | None, cast, library, film_plan: FilmPlan, swapped: bool) -> str:
+    """Who plays ``character`` in a film cut from footage, e.g. "Actor 2, also plays BOB"."""
+    member = cast[character].member if character in cast else None
+    name = library.actor_name(actor) if actor is not None else ""
+    if member and name and swapped:
+        who = f"{member} (face on {name})"
+    elif name:
+        who = name + (f", voice chosen by {member}" if member else "")
+    else:
+        who = member or "unseen (voice only)"
+    also = [c for c, a in film_plan.casting if a == actor and c != character and actor is not None]
+    return who + (f", also plays {' and '.join(also)}" if also else "")
+
+
+def plan_footage(plan: ProductionPlan, screenplay, cast, lines, job_dir: Path) -> FilmPlan | None:
+    """The film's shot list from the footage library (None without one), kept in the job folder so a
+    resumed job cuts the same shots the swap stage made."""
+    from engine.footage.plan import plan_film
+    from engine.pipeline.stage import from_jsonable, to_jsonable, write_json_atomic
+
+    if not plan.library:
+        return None
+    path = Path(job_dir) / PLAN_FILE
+    if path.is_file():
+        return from_jsonable(FilmPlan, json.loads(path.read_text(encoding="utf-8")))
+    members = {c: a.member for c, a in cast.items() if a.member}
+    film_plan = plan_film(screenplay, plan.library, [x.duration_s for x in lines], members=members,
+                          props=plan.brief.props)
+    for note in film_plan.notes:
+        log.warning("footage: %s", note)
+    write_json_atomic(path, to_jsonable(film_plan))
+    return film_plan
+
+
+def footage_from_plan(film_plan: FilmPlan, replacements: dict[int, Path] | None = None) -> list:
+    """The render's footage shots for a plan, the swapped version of a shot where the swap stage made one."""
+    from engine.render import FootageShot
+
+    replacements = replacements or {}
+    return [FootageShot(s.clip, s.start, s.end, start=s.offset, duration=s.duration, line=s.line, source=s.credit,
+                        speed=s.speed, beat=s.beat, replacement=replacements.get(i))
+            for i, s in enumerate(film_plan.shots)]
 
 
 def footage_shots(clips, shot_s: float = 4.0) -> list:

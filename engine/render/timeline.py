@@ -81,7 +81,9 @@ class CharacterCard:
 @dataclass(frozen=True)
 class FootageShot:
     """A stretch of a video file. Given to build_timeline as (path, src_start, src_end), optionally
-    tied to a spoken line (``line`` = VoicedLine.index); the builder sets start/duration."""
+    tied to a spoken line (``line`` = VoicedLine.index) or a planned beat (``beat``); the builder sets
+    start/duration. Planned shots come with ``start`` = their offset into the beat and ``duration`` =
+    their share of it (0: the rest), so one long beat can be cut into several shots."""
     path: Path
     src_start: float
     src_end: float
@@ -230,20 +232,22 @@ def build_timeline(screenplay: Screenplay, lines: list[VoicedLine], faces: dict[
         raise RenderError("the voiced lines do not match the screenplay's dialogue; voice it again")
     faces = faces or {}
     shots = _assign_footage(lines, footage or [])
-    planned = {s.beat: s for s in footage or [] if s.beat and s.line is None}
+    planned: dict[str, list[FootageShot]] = {}
+    for s in footage or []:
+        if s.beat and s.line is None:
+            planned.setdefault(s.beat, []).append(s)
     visuals: list = [TitleCard(0.0, config.title_s, screenplay.title or "Untitled")]
     subtitles: list[Subtitle] = []
     audio: list[AudioCue] = []
     t = config.title_s
     for beat in film_beats(screenplay, [x.duration_s for x in lines], config):
-        shot = planned.get(beat.key)
         if beat.kind == "line":
             line = lines[beat.line]
-            visuals.append(_line_visual(line, _r(t), beat.duration, faces, shots.get(line.index), config))
+            visuals.extend(_line_visuals(line, _r(t), beat.duration, faces, shots.get(line.index, []), config))
             subtitles.extend(_subtitles(line, t, config.subtitle_max_chars))
             audio.append(AudioCue(_r(t), Path(line.wav), _r(line.duration_s)))
-        elif shot is not None:  # an establishing or action shot, its text as a caption
-            visuals.append(_fit(shot, _r(t), beat.duration))
+        elif beat.key in planned:  # establishing or action footage, its text as a caption
+            visuals.extend(_cut(planned[beat.key], _r(t), beat.duration))
             start = t
             for text, d in beat.chunks or ((beat.text, beat.duration),):
                 subtitles.append(Subtitle(_r(start), _r(start + d), text, ""))
@@ -256,7 +260,8 @@ def build_timeline(screenplay: Screenplay, lines: list[VoicedLine], faces: dict[
                 visuals.append(ActionCard(_r(start), d, text, beat.scene - 1))
                 start += d
         t += beat.duration
-    credits = _complete_credits(credits, screenplay, lines, faces, {**shots, **planned})
+    used = [s for group in list(shots.values()) + list(planned.values()) for s in group]
+    credits = _complete_credits(credits, screenplay, lines, faces, used)
     rows = len(credits.cast) + len(credits.voices) + len(credits.footage)
     cd = _r(min(config.credits_max_s, config.credits_min_s + config.credits_per_row_s * rows))
     visuals.append(replace(credits, start=_r(t), duration=cd))
@@ -306,40 +311,51 @@ def _even(size: tuple[int, int]) -> tuple[int, int]:
     return w - w % 2, h - h % 2  # H.264 4:2:0 needs even sides
 
 
-def _line_visual(line: VoicedLine, start: float, duration: float, faces: dict[str, Path],
-                 shot: FootageShot | None, c: TimelineConfig):
-    if shot is not None:
-        return replace(_fit(shot, start, duration), line=line.index, speaker=line.character)
+def _line_visuals(line: VoicedLine, start: float, duration: float, faces: dict[str, Path],
+                  shots: list[FootageShot], c: TimelineConfig) -> list:
+    if shots:
+        return [replace(v, line=line.index, speaker=line.character) for v in _cut(shots, start, duration)]
     photo = faces.get(line.character)
     if photo is not None:
         # alternate drift direction per line so consecutive portraits do not move the same way
         sign = 1 if line.index % 2 == 0 else -1
-        return Portrait(start, duration, line.character, Path(photo), c.zoom, (0.03 * sign, -0.02),
-                        line.parenthetical)
-    return CharacterCard(start, duration, line.character, card_color(line.character), line.parenthetical)
+        return [Portrait(start, duration, line.character, Path(photo), c.zoom, (0.03 * sign, -0.02),
+                         line.parenthetical)]
+    return [CharacterCard(start, duration, line.character, card_color(line.character), line.parenthetical)]
 
 
-def _fit(shot: FootageShot, start: float, duration: float) -> FootageShot:
-    """The shot placed at ``start`` for ``duration``: its source trimmed to what that time plays."""
-    src_end = _r(min(shot.src_end, shot.src_start + duration * shot.speed))
-    return replace(shot, start=start, duration=duration, src_end=src_end)
+def _cut(shots: list[FootageShot], start: float, duration: float) -> list[FootageShot]:
+    """A beat's shots in screen time. A planned shot's ``start`` is its offset into the beat and its
+    ``duration`` its share (0: the rest of the beat); each source is trimmed to what its time plays."""
+    out = []
+    for k, shot in enumerate(sorted(shots, key=lambda s: s.start)):
+        offset = min(shot.start, duration)
+        last = k == len(shots) - 1
+        d = _r(duration - offset if last or not shot.duration else min(shot.duration, duration - offset))
+        if d > 0:
+            src_end = _r(min(shot.src_end, shot.src_start + d * shot.speed))
+            out.append(replace(shot, start=_r(start + offset), duration=d, src_end=src_end))
+    return out
 
 
-def _assign_footage(lines: list[VoicedLine], footage: list[FootageShot]) -> dict[int, FootageShot]:
-    """Shots tied to a line go there; untied shots fill the remaining lines in order."""
-    out = {s.line: s for s in footage if s.line is not None}
+def _assign_footage(lines: list[VoicedLine], footage: list[FootageShot]) -> dict[int, list[FootageShot]]:
+    """Shots tied to a line go there (several: cut in turn); untied shots fill the remaining lines in order."""
+    out: dict[int, list[FootageShot]] = {}
+    for s in footage:
+        if s.line is not None:
+            out.setdefault(s.line, []).append(s)
     free = iter(s for s in footage if s.line is None and not s.beat)
     for line in lines:
         if line.index not in out:
             shot = next(free, None)
             if shot is None:
                 break
-            out[line.index] = shot
+            out[line.index] = [replace(shot, start=0.0, duration=0.0)]
     return out
 
 
 def _complete_credits(credits: Credits | None, screenplay: Screenplay, lines: list[VoicedLine],
-                      faces: dict[str, Path], shots: dict[int, FootageShot]) -> Credits:
+                      faces: dict[str, Path], shots: list[FootageShot]) -> Credits:
     """Fill what the caller left empty: cast from the screenplay, voices from the voiced lines."""
     credits = credits or Credits(title=screenplay.title or "Untitled")
     if not credits.cast:
@@ -351,6 +367,6 @@ def _complete_credits(credits: Credits | None, screenplay: Screenplay, lines: li
             voices.setdefault(line.character, line.voice.label())
         credits = replace(credits, voices=tuple(voices.items()))
     if not credits.footage and shots:
-        seen = dict.fromkeys(s.source or Path(s.path).name for s in shots.values())
+        seen = dict.fromkeys(s.source or Path(s.path).name for s in shots)
         credits = replace(credits, footage=tuple(seen))
     return credits

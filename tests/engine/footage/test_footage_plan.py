@@ -69,12 +69,25 @@ def test_shots_are_not_reused_until_the_library_runs_out():
                                                               (2, 1.0, 2.0)]
 
 
-def test_short_shots_are_slowed_at_most_to_0_8_then_held():
+def test_short_shots_are_slowed_at_most_to_0_8_then_held_a_little():
     lib = Library((LibraryClip(1, CLIP, "a"),), (LibraryShot(1, 1, 0.0, 1.0, "closeup", (7,)),),
                   (LibraryActor(7, "Actor 1"),))
-    sp = Screenplay("T", scenes=[Scene("", [Dialogue("ALICE", "A long line.")])])
-    (only,) = plan_film(sp, lib, [2.65]).shots  # 3 s on screen from 1 s of footage
-    assert (only.start, only.end, only.speed, only.duration) == (0.0, 1.0, 0.8, 3.0)
+    sp = Screenplay("T", scenes=[Scene("", [Dialogue("ALICE", "A line.")])])
+    (only,) = plan_film(sp, lib, [1.85]).shots  # 2.2 s on screen from 1 s of footage: 1.25 s slowed, then held
+    assert (only.start, only.end, only.speed, only.duration, only.offset) == (0.0, 1.0, 0.8, 2.2, 0.0)
+
+
+def test_a_line_longer_than_its_shots_cuts_between_them_instead_of_freezing():
+    lib = Library((LibraryClip(1, CLIP, "a"),), (LibraryShot(1, 1, 0.0, 1.0, "closeup", (7,)),
+                                                 LibraryShot(2, 1, 5.0, 6.0, "closeup", (7,)),
+                                                 LibraryShot(3, 1, 9.0, 10.0, "wide", (8,))),
+                  (LibraryActor(7, "Actor 1"), LibraryActor(8, "Actor 2")))
+    sp = Screenplay("T", scenes=[Scene("", [Dialogue("ALICE", "A long speech.")])])
+    plan = plan_film(sp, lib, [3.65])  # 4 s on screen
+    assert [(s.shot, s.start, s.end, s.speed, s.duration, s.offset) for s in plan.shots] == [
+        (1, 0.0, 1.0, 1.0, 1.0, 0.0), (2, 5.0, 6.0, 1.0, 1.0, 1.0),  # each shot of ALICE's actor once...
+        (1, 0.0, 1.0, 0.8, 2.0, 2.0)]  # ...then the first again, slowed, holding its last second
+    assert {s.actor for s in plan.shots} == {7} and sum(s.duration for s in plan.shots) == 4.0
 
 
 def test_footage_with_no_faces_still_cuts_every_beat_and_says_why():
@@ -99,3 +112,28 @@ def test_headings_avoid_faces_while_faceless_footage_lasts():
 def test_cast_members_replace_only_the_actors_they_are_assigned(members, expected):
     plan = plan_film(screenplay(), library(), DURATIONS, members=members)
     assert plan.swap_pairs() == expected
+
+
+def test_the_timeline_cuts_the_plan_with_captions_and_keeps_every_beat_its_length():
+    from engine.pipeline.produce import footage_from_plan
+    from engine.render import FootageShot, SceneCard, build_timeline
+    from engine.voice.spec import VoiceSpec
+    from engine.voice.synth import VoicedLine
+
+    sp = screenplay()
+    lines = [VoicedLine(i, s, d.character, d.text, None, Path(f"/w/{i}.wav"), DURATIONS[i], VoiceSpec("espeak", "en"))
+             for i, (s, d) in enumerate(sp.dialogue())]
+    plan = plan_film(sp, library(), DURATIONS, props=("brass telescope",))
+    tl = build_timeline(sp, lines, footage=footage_from_plan(plan, {2: Path("/w/swapped.mp4")}))
+    shots = [v for v in tl.visuals if isinstance(v, FootageShot)]
+    assert not any(isinstance(v, SceneCard) for v in tl.visuals)  # headings are establishing shots now
+    assert [(v.beat, v.start, v.duration, v.src_start, v.src_end) for v in shots] == [
+        ("scene 1", 3.0, 2.0, 0.0, 2.0), ("action 1.0", 5.0, 2.833, 12.0, 14.833),
+        ("line 0", 7.833, 1.35, 9.0, 10.35), ("line 1", 9.183, 0.85, 10.35, 11.2),
+        ("line 2", 10.033, 3.35, 3.0, 6.0), ("scene 2", 13.383, 2.0, 15.0, 17.0), ("line 3", 15.383, 1.15, 6.0, 7.15)]
+    assert shots[2].replacement == Path("/w/swapped.mp4") and shots[2].speaker == "ALICE"
+    captions = [(s.text, s.speaker) for s in tl.subtitles if not s.speaker]
+    assert captions == [("INT. LAB - NIGHT", ""), ("A brass telescope points at the sky.", ""),
+                        ("EXT. BRIDGE - DAY", "")]
+    assert tl.duration == pytest.approx(3.0 + 2.0 + 2.833 + 1.35 + 0.85 + 3.35 + 2.0 + 1.15
+                                        + next(v.duration for v in tl.visuals if type(v).__name__ == "Credits"))
