@@ -53,7 +53,7 @@ def produce(plan: ProductionPlan, job_dir: Path, on_progress: ProgressFn = null_
                      job_dir, on_progress, timings)
     lines = run_stage(VoiceStage(), (screenplay, cast), job_dir, on_progress, timings)
     film_plan = plan_footage(plan, screenplay, cast, lines, job_dir)
-    # the swap stage gets its shots from the plan once the lead wires ShotSwap rows in (swap_inputs)
+    # the swap stage is to get one ShotSwap per planned shot that has swaps or a line (index = plan index)
     swapped = run_stage(SwapStage(), SwapInputs(()), job_dir, on_progress, timings)
     if film_plan:
         shots = footage_from_plan(film_plan, swapped_paths(swapped))
