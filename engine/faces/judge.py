@@ -4,7 +4,7 @@ Each member's output is scored by
 - identity: the 128-d embedding distance of the output face to the cast member's mean embedding (and whether
   it is nearer the actor's, when that is known);
 - expression: the output's own landmarks (dlib, found on the output crop) against what the source frame shows
-  (or the driven targets): mouth opening and eye opening;
+  (or the driven targets): mouth opening, and eye opening relative to each face's own eyes at rest;
 - realism: the member's discriminator score, when it has one;
 combined as a weighted geometric mean (all must hold). The choice is held (hysteresis): another member takes
 over only when it beats the current one by ``margin`` for ``hold`` frames in a row, so alternating scores never
@@ -42,6 +42,7 @@ class JudgeConfig:
     margin: float = 0.05  # a challenger must beat the current member's total by this much ...
     hold: int = 4  # ... for this many frames in a row before it takes over
     identity_every: int = 5  # frames between identity measurements per member (embeddings cost ~20 ms each)
+    rest_rate: float = 0.05  # how fast a face's "eyes at rest" (running mean of eye opening) follows it
     blend: bool = False  # blend the top two when they are within blend_margin of each other
     blend_margin: float = 0.04
 
@@ -79,6 +80,7 @@ class Judge:
         self.history: list[Verdict] = []
         self._hold = _Hold()
         self._identity: dict[str, tuple[int, float]] = {}  # member -> (frame measured, identity score)
+        self._eyes: dict[str, float] = {}  # member (or "<source>") -> eye opening at rest
 
     @property
     def winners(self) -> list[str]:
@@ -94,15 +96,28 @@ class Judge:
             score *= 0.5
         return score
 
-    def expression(self, landmarks: np.ndarray, wanted: np.ndarray) -> float:
-        """1 when the output's mouth and eyes open as the source's do, falling off with the error."""
+    def expression(self, landmarks: np.ndarray, wanted: np.ndarray,
+                   eyes_at_rest: tuple[float, float] | None = None) -> float:
+        """1 when the output's mouth opens as the source's does and its eyes open or close as far from their own
+        rest as the source's do from theirs (eyes differ at rest: narrower eyes are no worse a likeness),
+        falling off with the error. ``eyes_at_rest``: (output's, source's); None compares the openings as they are."""
         c = self.config
+        out_rest, src_rest = eyes_at_rest or (0.0, 0.0)
         dm = abs(mouth_opening(landmarks) - mouth_opening(wanted)) / c.mouth_tolerance
-        de = abs(eye_opening(landmarks) - eye_opening(wanted)) / c.eye_tolerance
+        de = abs((eye_opening(landmarks) - out_rest) - (eye_opening(wanted) - src_rest)) / c.eye_tolerance
         return float(np.exp(-(dm + de)))
 
-    def score(self, member: str, face: np.ndarray, wanted: np.ndarray, realism: float | None, frame: int) -> Scores:
-        """One member's output ``face`` (aligned crop) for a frame whose landmarks should be ``wanted``."""
+    def _rest(self, key: str, value: float) -> float:
+        """A running mean (EMA) of ``key``'s eye opening: its eyes at rest."""
+        rest = self._eyes.get(key, value)
+        rest += self.config.rest_rate * (value - rest)
+        self._eyes[key] = rest
+        return rest
+
+    def score(self, member: str, face: np.ndarray, wanted: np.ndarray, realism: float | None, frame: int,
+              source_rest: float | None = None) -> Scores:
+        """One member's output ``face`` (aligned crop) for a frame whose landmarks should be ``wanted``;
+        ``source_rest``: the source's eye opening at rest (None: eyes compared as they are)."""
         c = self.config
         size = face.shape[0]
         found = shape_at(face, tuple(round(f * size) for f in ALIGNED_BOX))  # the output's own landmarks
@@ -110,7 +125,8 @@ class Judge:
         if last is None or frame - last[0] >= c.identity_every:
             last = (frame, self.identity(face, found))
             self._identity[member] = last
-        expr = self.expression(found, wanted)
+        rest = None if source_rest is None else (self._rest(member, eye_opening(found)), source_rest)
+        expr = self.expression(found, wanted, rest)
         real = 0.5 if realism is None else float(np.clip(realism, 0.0, 1.0))
         # weighted geometric mean: every criterion must hold (a pasted still scores on identity alone, the
         # untouched actor on expression alone; neither should win)
@@ -147,21 +163,28 @@ class Judge:
         if not outputs:
             raise ValueError("the judge needs at least one member's output")
         wanted = batch.targets if batch.targets is not None else batch.landmarks
-        faces, masks, realism, winners = [], [], [], []
+        first = len(self.history)
+        totals, realisms = [], []
         for k in range(len(batch.faces)):
-            frame = len(self.history)
-            scores = [self.score(g.member, g.faces[k], wanted[k], None if g.realism is None else g.realism[k], frame)
-                      for g in outputs]
-            totals = [s.total for s in scores]
-            win, second, w = self.choose(totals)
+            source_rest = (eye_opening(batch.neutral) if batch.neutral is not None
+                           else self._rest("<source>", eye_opening(wanted[k])))
+            scores = [self.score(g.member, g.faces[k], wanted[k], None if g.realism is None else g.realism[k],
+                                 first + k, source_rest) for g in outputs]
+            totals.append([sc.total for sc in scores])
+            realisms.append([sc.realism for sc in scores])
+        if self._hold.current is None and totals:  # the first choice: the best over the whole first batch
+            self._hold.current = int(np.argmax(np.mean(totals, axis=0)))
+        faces, masks, realism, winners = [], [], [], []
+        for k, row in enumerate(totals):
+            win, second, w = self.choose(row)
             face, mask = outputs[win].faces[k].astype(np.float32), outputs[win].masks[k]
             if second is not None:
                 face = w * face + (1 - w) * outputs[second].faces[k].astype(np.float32)
                 mask = w * mask + (1 - w) * outputs[second].masks[k]
             faces.append(np.clip(face + 0.5, 0, 255).astype(np.uint8))
             masks.append(mask.astype(np.float32))
-            realism.append(scores[win].realism)
+            realism.append(realisms[k][win])
             winners.append(outputs[win].member)
-            self.history.append(Verdict(frame, outputs[win].member, {g.member: t for g, t in zip(outputs, totals)},
+            self.history.append(Verdict(first + k, outputs[win].member, {g.member: t for g, t in zip(outputs, row)},
                                         None if second is None else outputs[second].member, w))
         return Generated(np.stack(faces), np.stack(masks), "ensemble", np.array(realism, np.float32), winners)

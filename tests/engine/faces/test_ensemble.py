@@ -57,6 +57,23 @@ def test_judge_prefers_the_cast_face_and_the_source_expression(facesets):
     opened[[65, 66, 67, 56, 57, 58]] += (0, 0.08 * float(lm[8, 1] - lm[19, 1]))  # lower lip down: mouth open
     assert judge.expression(lm, lm) == pytest.approx(1.0)
     assert judge.expression(opened, lm) < 0.5
+    narrow = lm.copy()  # the same face with narrower eyes: no worse a likeness once each face's rest is known
+    narrow[[37, 38, 43, 44], 1] += 2.0
+    assert judge.expression(narrow, lm) < 0.8
+    from engine.faces.align import eye_opening
+    assert judge.expression(narrow, lm, (eye_opening(narrow), eye_opening(lm))) == pytest.approx(1.0)
+
+
+def test_the_first_choice_is_the_best_over_the_first_batch(facesets):
+    actor, cast = facesets
+    judge = Judge(cast.mean_embedding, JudgeConfig(hold=2))
+    lm = np.repeat(actor.landmarks[:1], 5, 0)
+    good = Generated(np.repeat(cast.faces[:1], 5, 0), np.ones((5, 256, 256), np.float32), "good")
+    faces = np.repeat(actor.faces[:1], 5, 0)
+    faces[0] = cast.faces[0]  # "flaky" is as good as "good" on the first frame only
+    flaky = Generated(faces, np.ones((5, 256, 256), np.float32), "flaky", np.array([1, 0, 0, 0, 0], np.float32))
+    out = judge.judge(AlignedBatch(faces, lm), [flaky, good])
+    assert out.winners == ["good"] * 5
 
 
 def test_the_judge_records_the_winner_of_every_frame(facesets):
