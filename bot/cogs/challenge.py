@@ -208,6 +208,12 @@ class Challenge(commands.Cog):
                 "closed": lambda: say.closed(ch, brief, data), "no_takes": lambda: say.no_takes(ch, brief, data),
                 "failed": lambda: say.failed(ch, brief), "late": lambda: say.late(ch, brief, data)}[step.kind]()
         await self._send(ch["channel_id"], text)
+        if step.kind in ("closed", "no_takes") and brief.get("message_id"):  # the ballot's buttons are done
+            channel = await self.bot.channel(ch["channel_id"])
+            try:
+                await channel.get_partial_message(brief["message_id"]).edit(view=None)
+            except (AttributeError, discord.HTTPException):
+                pass
 
     # ---- commands: running challenges ------------------------------------------------------------
 
@@ -249,7 +255,7 @@ class Challenge(commands.Cog):
                                    now=self.now(), duration_s=hours * 3600, bot_id=self.bot.user.id, brief=brief,
                                    started_by=interaction.user.id, config=self.config)
         except ChallengeError as e:
-            await tell(interaction, safe(str(e), 500))
+            await tell(interaction, str(e)[:1000])
             return
         await tell(interaction, f"🎬 Challenge #{ch['id']} started in <#{target.id}>; the film premieres "
                                 f"<t:{int(ch['deadline'])}:R>.")

@@ -54,6 +54,7 @@ def run_full_challenge(d, st, clock, *, take_timeout=20.0, film_timeout=20.0):
     assert "**Take 2** wins" in closed.content and f"<t:{int(ch['deadline'])}:R>" in closed.content
     ch = challenge(st)
     assert ch["phase"] == "producing" and ch["film_job_id"]
+    assert d.message(ballot.id).components == []  # no more ✅ / 🔄 on a closed vote
     d.wait_for(lambda: get_job(st.db, ch["film_job_id"])["status"] == "done", timeout=film_timeout,
                what="the film job")
     progress = st.bot.client.get_cog("Progress")
@@ -100,6 +101,7 @@ def test_a_scheduled_48_hour_challenge_premieres_on_its_deadline(make_stack, dis
     assert second["estimate"]["jobs"] == 1 and second["estimate"]["stages"]
     assert len(posts(d, w.general_id, "48-hour challenge #2!")) == 1
     assert "measured on the last 1 film(s)" in posts(d, w.general_id, "48-hour challenge #2!")[0].content
+    wait_msgs(d, w.general_id, is_ballot, n=2, what="its ballot")
 
 
 @pytest.mark.slow
@@ -130,3 +132,4 @@ def test_the_scheduler_holds_one_alarm_per_schedule_and_per_running_challenge(ma
     # the alarm is set for the reminder, as far ahead in real time as it is on the bot's clock
     wait = jobs["challenge-1"].next_run_time.timestamp() - __import__("time").time()
     assert abs(wait - (ch["remind_at"] - clock())) < 60
+    wait_msgs(d, w.general_id, is_ballot, what="the ballot")
