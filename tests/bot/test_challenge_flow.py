@@ -133,3 +133,47 @@ def test_the_scheduler_holds_one_alarm_per_schedule_and_per_running_challenge(ma
     wait = jobs["challenge-1"].next_run_time.timestamp() - __import__("time").time()
     assert abs(wait - (ch["remind_at"] - clock())) < 60
     wait_msgs(d, w.general_id, is_ballot, what="the ballot")
+
+
+def test_closing_early_from_the_ballot_still_premieres_on_the_deadline(make_stack, discord_double):
+    d, w = discord_double, discord_double.default
+    clock = FakeClock(FRIDAY_1759)
+    st = start_stack(make_stack, clock)
+    schedule(d, w.admin_id, w.general_id)
+    wake(st, FRIDAY_6PM + 1)
+    ballot = wait_msgs(d, w.general_id, is_ballot, what="the ballot")[0]
+    takes = bot_msgs(d, w.general_id, is_take)
+    ch = challenge(st)
+    vote(d, st, w.general_id, takes[2], w.member_id, 3, ch["brief_id"])
+    refused = d.click_button(ballot.id, f"benjamin:vote:close:{ch['brief_id']}", w.member_id).wait_original()
+    assert "Only the person who asked" in refused.content  # nobody but admins closes a challenge's vote
+    d.click_button(ballot.id, f"benjamin:vote:close:{ch['brief_id']}", w.admin_id)
+    closed = d.wait_for(lambda: posts(d, w.general_id, "Voting on challenge #1 *"), what="the challenge's close")[0]
+    assert "closed early" in closed.content and "**Take 3** wins" in closed.content
+    ch = challenge(st)
+    d.wait_for(lambda: get_job(st.db, ch["film_job_id"])["status"] == "done", what="the film")
+    wake(st, ch["deadline"] - 60)
+    assert not bot_msgs(d, w.general_id, is_mp4)
+    wake(st, ch["deadline"])
+    film = d.wait_for(lambda: bot_msgs(d, w.general_id, is_mp4), what="the premiere")[0]
+    assert "on the deadline" in film.content and "take 3" in film.content
+    assert len(posts(d, w.general_id, "Voting on challenge #1 *")) == 1
+
+
+def test_a_film_that_fails_ends_the_challenge_without_a_premiere(make_stack, discord_double, fake_jobs):
+    d, w = discord_double, discord_double.default
+
+    def broken_film(ctx):
+        raise RuntimeError("the renderer caught fire")
+
+    clock = FakeClock(FRIDAY_1759)
+    st = start_stack(make_stack, clock, handlers={"write": fake_jobs.write, "film": broken_film})
+    d.invoke_slash("challenge", subcommand="start", user=w.admin_id, channel_id=w.general_id).wait_original()
+    wait_msgs(d, w.general_id, is_ballot, what="the ballot")
+    ch = challenge(st)
+    wake(st, ch["close_at"])
+    failed = d.wait_for(lambda: posts(d, w.general_id, "could not be made"), timeout=60, what="the failure")[0]
+    assert "no premiere" in failed.content and posts(d, w.general_id, "the renderer caught fire")
+    assert challenge(st)["phase"] == "failed"
+    wake(st, ch["deadline"])
+    assert not bot_msgs(d, w.general_id, is_mp4) and len(posts(d, w.general_id, "could not be made")) == 1
