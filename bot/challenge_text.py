@@ -127,6 +127,20 @@ def status(ch: dict, brief: dict, *, takes: int, voters: int, cast: int, film_jo
     return "\n".join(lines)
 
 
+def history(rows: list[dict], guild_id: int, limit: int = 1900) -> str:
+    """`/challenge history`: one entry per past challenge (bot.challenge_life.history_facts), newest first."""
+    text = "📜 **Past challenges**\n"
+    for r in rows:
+        mid = r["message_id"]
+        link = f"https://discord.com/channels/{guild_id}/{r['ch']['channel_id']}/{mid}" if mid else None
+        line = history_line(r["ch"], r["brief"], take_index=r["take_index"], votes=r["votes"], voters=r["voters"],
+                            link=link)
+        if len(text) + len(line) + 1 > limit:
+            break
+        text += line + "\n"
+    return text
+
+
 def history_line(ch: dict, brief: dict, *, take_index: int | None, votes: int, voters: int, link: str | None) -> str:
     b = brief["brief"]
     head = (f"**#{ch['id']}** {_t(ch['opened_at'], 'd')} *{safe(b.get('title'), 80)}* · "

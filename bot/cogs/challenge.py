@@ -33,6 +33,7 @@ from bot.text import safe
 from bot.views.challenge import EndConfirm
 from storage import challenges as store
 from storage.briefs import get_brief
+from storage.settings import get_guild_setting
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,6 @@ class Challenge(commands.Cog):
             log.error("BENJAMIN_CHALLENGE_CHANNEL %s is not a server channel I can see; no host-wide schedule",
                       s.challenge_channel)
             return
-        from storage.settings import get_guild_setting
-
         legacy = (await self.bot.db(get_guild_setting, guild.id, LEGACY_SLOT_KEY)) or {}
         await self.bot.db(store.sync_env_schedule, guild.id, channel_id=channel.id, cron=s.challenge_cron,
                           timezone=local_timezone_name(), hours=s.challenge_hours, last_slot_ts=legacy.get("ts"))
@@ -301,18 +300,7 @@ class Challenge(commands.Cog):
         if not rows:
             await tell(interaction, "No challenge has finished in this server yet.")
             return
-        for r in rows:
-            mid = r.pop("message_id")
-            r["link"] = (f"https://discord.com/channels/{interaction.guild_id}/{r['ch']['channel_id']}/{mid}"
-                         if mid else None)
-        lines = [say.history_line(r["ch"], r["brief"], take_index=r["take_index"], votes=r["votes"],
-                                  voters=r["voters"], link=r["link"]) for r in rows]
-        text = "📜 **Past challenges**\n"
-        for line in lines:
-            if len(text) + len(line) + 1 > 1900:
-                break
-            text += line + "\n"
-        await tell(interaction, text)
+        await tell(interaction, say.history(rows, interaction.guild_id))
 
     # ---- commands: the schedule ------------------------------------------------------------------
 
