@@ -7,14 +7,14 @@ import numpy as np
 
 from engine.faces.align import mouth_opening
 
-MAX_OPENING = 0.09  # inner-lip gap / face height at the loudest moment (a wide "ah")
+MAX_OPENING = 0.13  # inner-lip gap / face height at the loudest moment (a wide "ah")
 LOWER = [56, 57, 58, 65, 66, 67]  # lower lip, outer and inner
 CHIN = [5, 6, 7, 8, 9, 10, 11]
 UPPER_INNER = [61, 62, 63]
 
 
-def envelope(samples: np.ndarray, rate: int, fps: float, frames: int, attack_s: float = 0.03,
-             release_s: float = 0.09) -> np.ndarray:
+def envelope(samples: np.ndarray, rate: int, fps: float, frames: int, attack_s: float = 0.02,
+             release_s: float = 0.05, range_db: float = 20.0) -> np.ndarray:
     """Per video frame, 0..1: how open the mouth should be for this audio (RMS, gated, compressed, smoothed)."""
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim > 1:
@@ -29,7 +29,7 @@ def envelope(samples: np.ndarray, rate: int, fps: float, frames: int, attack_s: 
         return rms
     db = 20 * np.log10(rms + 1e-6)
     top = np.percentile(db, 95)
-    level = np.clip((db - (top - 30)) / 30, 0, 1) ** 1.5  # 30 dB below the peak is closed
+    level = np.clip((db - (top - range_db)) / (range_db - 2), 0, 1) ** 1.5  # range_db below the peak: closed
     out = np.zeros_like(level)
     up, down = 1 - np.exp(-1 / (fps * attack_s)), 1 - np.exp(-1 / (fps * release_s))
     for i, v in enumerate(level):

@@ -24,14 +24,36 @@ def transfer(rgb: np.ndarray, own: np.ndarray, target: np.ndarray, strength: flo
     return cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
 
 
-class ColourMatch:
-    """Per track: each frame's target statistics are an exponential average of the actor's."""
+def _masked_blur(channel: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur of ``channel`` over ``mask`` only (normalised, so the background does not bleed in)."""
+    m = (mask > 0.5).astype(np.float32)
+    num = cv2.GaussianBlur(channel * m, (0, 0), sigma)
+    den = cv2.GaussianBlur(m, (0, 0), sigma)
+    return num / np.maximum(den, 1e-3)
 
-    def __init__(self, smoothing: float = 0.7) -> None:
+
+def relight(face: np.ndarray, actor: np.ndarray, mask: np.ndarray, sigma_frac: float = 0.06) -> np.ndarray:
+    """``face`` with its broad shading (lightness blurred over the face) replaced by the actor's: the cast
+    member's photo may be lit from the side by a bright sky, the actor by a screen; the detail stays theirs."""
+    sigma = max(2.0, sigma_frac * face.shape[0])
+    lab_f = cv2.cvtColor(face, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab_a = cv2.cvtColor(actor, cv2.COLOR_RGB2LAB).astype(np.float32)
+    shift = _masked_blur(lab_a[..., 0], mask, sigma) - _masked_blur(lab_f[..., 0], mask, sigma)
+    lab_f[..., 0] += np.clip(shift, -60, 60)
+    return cv2.cvtColor(np.clip(lab_f, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+
+
+class ColourMatch:
+    """Per track: each frame's target statistics are an exponential average of the actor's; then the
+    actor's broad shading is laid over the face (``relight``)."""
+
+    def __init__(self, smoothing: float = 0.7, shading: bool = True) -> None:
         self.smoothing = smoothing
+        self.shading = shading
         self.state: np.ndarray | None = None
 
     def __call__(self, face: np.ndarray, actor: np.ndarray, mask: np.ndarray) -> np.ndarray:
         target = lab_stats(actor, mask)
         self.state = target if self.state is None else self.smoothing * self.state + (1 - self.smoothing) * target
-        return transfer(face, lab_stats(face, mask), self.state)
+        out = transfer(face, lab_stats(face, mask), self.state)
+        return relight(out, actor, mask) if self.shading else out

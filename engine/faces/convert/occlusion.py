@@ -13,6 +13,7 @@ class OcclusionConfig:
     chroma_sigmas: float = 3.5  # a pixel this far (Mahalanobis, a/b) from the skin colour is not skin
     light_sigmas: float = 3.0  # ...or this many std darker/brighter than the skin
     min_area: float = 0.002  # occluder blobs smaller than this share of the crop are noise
+    edge_band: float = 0.12  # an occluder enters the face from outside: its blob must reach this outer band
     enabled: bool = True
 
 
@@ -51,6 +52,12 @@ def occluder_mask(source: np.ndarray, source_lm: np.ndarray, generated: np.ndarr
     n, labels, stats, _ = cv2.connectedComponentsWithStats(occ, connectivity=8)
     keep = np.zeros(n, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= config.min_area * occ.size
+    # a dark reflection in a lens or a shadow inside the face is not in front of it: only blobs that reach
+    # the face's outer band (a hand, a microphone, the arms of glasses) count
+    band_px = max(2, int(config.edge_band * face_mask.shape[0]))
+    inner = cv2.erode((face_mask > 0.5).astype(np.uint8), np.ones((band_px, band_px), np.uint8))
+    outer = (face_mask > 0.5) & (inner == 0)
+    keep &= np.bincount(labels[outer].ravel(), minlength=n)[:n] > 0
     occ = keep[labels].astype(np.float32)
     occ = cv2.dilate(occ, np.ones((3, 3), np.uint8))
     return cv2.GaussianBlur(occ, (5, 5), 0)

@@ -48,10 +48,12 @@ def skin_gate(face: np.ndarray, landmarks: np.ndarray, mask: np.ndarray) -> np.n
     hair, a collar behind the cheek); eyes, brows, nose and mouth are always kept."""
     size = face.shape[0]
     core = np.zeros((size, size), np.float32)
-    cv2.fillConvexPoly(core, cv2.convexHull(np.round(landmarks[17:68]).astype(np.int32)), 1.0)
+    features = np.vstack([landmarks[[19, 20, 23, 24]], landmarks[27:68]])  # brows' middles, eyes, nose, mouth
+    cv2.fillConvexPoly(core, cv2.convexHull(np.round(features).astype(np.int32)), 1.0)
     skin = np.maximum(skin_map(face, landmarks, OcclusionConfig()), core)
     skin = cv2.morphologyEx(skin, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
     k = max(3, size // 32) | 1
+    skin = np.maximum(cv2.erode(skin, np.ones((k, k), np.uint8)), core)  # the photo's face edge is half sky
     return mask * cv2.GaussianBlur(skin, (k, k), 0)
 
 

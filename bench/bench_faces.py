@@ -1,0 +1,121 @@
+"""Face-swap benchmark: identity, expression, jitter and speed of each swap variant, with the controls
+measured in the same run (see issue 8 and shared/notes/faces-calibration.md).
+
+    python bench/bench_faces.py                    # geometric + controls (+ the tiny ensemble with --learned)
+    python bench/bench_faces.py --learned tiny     # also train and measure the learned ensemble (tiny preset)
+
+Rows: no swap (control), the cast member's average face pasted on (control), the geometric member,
+the learned ensemble (when asked). Columns: identity (share of frames closer to the cast member than to
+the actor; share within 0.6), mouth-opening correlation with the source, jitter (swapped shake / source
+shake; 1.0 = as steady), conversion frames/s (tracking included) and its ratio to a plain decode +
+encode of the same clip in this process. Uses ../shared/data (internal only: the swapped videos are
+written to a temporary folder and deleted; never publish swaps of these people).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.faces.align import ALIGN_SIZE  # noqa: E402
+from engine.faces.evaluate import score_swap  # noqa: E402
+from engine.faces.extract import build_faceset  # noqa: E402
+from engine.faces.models._base import AlignedBatch, Generated  # noqa: E402
+from engine.faces.models.geometric import GeometricMember, hull_mask  # noqa: E402
+from engine.faces.swap import SwapOptions, swap_clip  # noqa: E402
+from engine.faces.track import track_video  # noqa: E402
+from engine.faces.video import VideoWriter, read_frames  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+CASES = [  # (clip, cast member's photos folder)
+    ("ccby3_blender_tears_of_steel_0500.mp4", "ccby_tang_video_person_b"),
+    ("pd_wh_weekly_address_obama_town_halls.mp4", "ccby_tang_video_person_b"),
+    ("pd_wh_weekly_address_obama_answers_to_these_problems.mp4", "ccby_tang_video_person_c"),
+]
+
+
+class NoSwap:
+    name = "no swap"
+
+    def convert(self, batch: AlignedBatch) -> Generated:
+        return Generated(batch.faces.copy(), np.zeros(batch.faces.shape[:3], np.float32), self.name)
+
+
+class MeanPaste:
+    """Control: the cast member's average aligned face, pasted on with no expression at all."""
+    name = "average face pasted"
+
+    def __init__(self, faceset) -> None:
+        self.face = faceset.faces.astype(np.float32).mean(0).astype(np.uint8)
+        self.mask = hull_mask(faceset.landmarks.mean(0), ALIGN_SIZE, 0.1, 0.06)
+
+    def convert(self, batch: AlignedBatch) -> Generated:
+        n = len(batch.faces)
+        return Generated(np.repeat(self.face[None], n, 0), np.repeat(self.mask[None], n, 0), self.name)
+
+
+def passthrough_fps(clip: Path, out: Path) -> float:
+    t0 = time.monotonic()
+    frames = list(read_frames(clip))
+    w = VideoWriter(out, frames[0][1].shape[1], frames[0][1].shape[0], 24)
+    for _, f in frames:
+        w.write(f)
+    w.close()
+    return len(frames) / (time.monotonic() - t0)
+
+
+def run_case(clip: Path, photos: list[Path], learned: str | None, tmp: Path) -> list[dict]:
+    cast, _ = build_faceset("cast", photos)
+    variants = [NoSwap(), MeanPaste(cast), GeometricMember(cast)]
+    t0 = time.monotonic()
+    faces = track_video(clip)
+    track_s = time.monotonic() - t0
+    actor = faces.main_identity().id
+    if learned:
+        from engine.faces.castswap import actor_faceset
+        from engine.faces.ensemble import ensemble_for
+
+        t1 = time.monotonic()
+        variants.append(ensemble_for(GeometricMember(cast), cast, actor_faceset(faces, actor), learned, None,
+                                     tmp / "models" / clip.stem, "cpu"))
+        print(f"    trained the {learned} ensemble in {time.monotonic() - t1:.0f}s", flush=True)
+    reference = passthrough_fps(clip, tmp / "plain.mp4")
+    rows = []
+    for member in variants:
+        out = tmp / "swapped.mp4"
+        t1 = time.monotonic()
+        result = swap_clip(clip, member, out, SwapOptions(), faces=faces)
+        fps = result.frames / (time.monotonic() - t1 + track_s)
+        score = score_swap(faces, actor, out, cast.mean_embedding)
+        rows.append({"variant": getattr(member, "name", type(member).__name__), "size": f"{faces.width}x{faces.height}",
+                     "fps": fps, "ratio": fps / reference, **score.as_dict()})
+        print(f"  {rows[-1]['variant']:<22} identity {score.identity_closer:5.0%} closer, {score.identity_within:5.0%} within 0.6 | "
+              f"mouth r {score.mouth_correlation:5.2f} | jitter x{score.jitter_ratio:4.2f} | "
+              f"{fps:5.1f} frames/s at {rows[-1]['size']} ({fps / reference:.2f}x a plain decode+encode at {reference:.0f})",
+              flush=True)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learned", choices=["tiny", "small"], help="also train and measure this learned ensemble")
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        print(f"needs the shared data at {DATA}")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for clip, person in CASES:
+            print(f"{clip} <- {person}", flush=True)
+            run_case(DATA / "footage" / clip, sorted((DATA / "faces" / person).glob("*.jpg")), args.learned, Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
