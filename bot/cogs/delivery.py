@@ -1,6 +1,6 @@
 """Results out: finished jobs are posted exactly once (storage.jobs.mark_posted).
 
-Takes (excerpt + .fountain + .pdf + a number reaction each, then the ballot), films (mp4 + poster +
+Takes (excerpt + .fountain + .pdf + .fdx + a number reaction each, then the ballot), films (mp4 + poster +
 script + credits, or a clear way to get a film too big for the guild), trained checkpoints, failures.
 Each take stores its message id as soon as it is sent, and a film's upload is looked for in the
 channel before it is sent again after a restart, so a crash between "sent" and "marked" cannot
@@ -194,6 +194,8 @@ class Delivery(commands.Cog):
         pdf = Path(take["pdf_path"]) if take.get("pdf_path") else None
         if pdf and pdf.is_file():
             files.append(discord.File(pdf, filename=f"{slug(title)}-take{i}.pdf"))
+        if fountain.with_suffix(".fdx").is_file():  # Final Draft XML, written beside the .fountain
+            files.append(discord.File(fountain.with_suffix(".fdx"), filename=f"{slug(title)}-take{i}.fdx"))
         body = excerpt_block(text, budget=MESSAGE_LIMIT - len(head) - 1, limit=1600)
         msg = await channel.send(f"{head}\n{body}", files=files)
         await self.bot.db(set_take_message, take["id"], msg.id)

