@@ -158,7 +158,9 @@ def produce_take(ctx: JobContext, brief: Brief, fountain_path: Path, payload: di
     plan = ProductionPlan(brief=brief, fountain=fountain, members=members_for(ctx, payload),
                           footage=() if library else footage_clips(payload.get("footage")), library=library,
                           max_mb=float(payload.get("max_mb") or ctx.settings.max_mb),
-                          size=(int(size[0]), int(size[1])), fps=int(payload.get("fps") or DEFAULT_FPS))
+                          size=(int(size[0]), int(size[1])), fps=int(payload.get("fps") or DEFAULT_FPS),
+                          faces_dir=Path(ctx.settings.home) / "faces", face_preset=payload.get("face_preset") or "auto",
+                          device=_device(ctx))
     film = produce(plan, ctx.job_dir, ctx.on_progress)
     timings.update(film.stages_s)
     filmstore.add_film(ctx.db, ctx.job["id"], path=str(film.path), duration_s=film.duration_s,

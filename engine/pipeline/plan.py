@@ -27,6 +27,9 @@ class ProductionPlan:
     size: tuple[int, int] = (640, 360)  # frame (width, height)
     fps: int = 24
     note: str | None = None  # the credits' AI-made note; None = the renderer's standard one
+    faces_dir: Path | None = None  # face sets and trained swap models, shared by films (None: in the job)
+    face_preset: str = "auto"  # auto (learned on CUDA, geometric on CPU) | geometric | tiny | small | large
+    device: str = "cpu"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from engine.pipeline.cast import CastInputs, CastStage
 from engine.pipeline.plan import FilmResult, ProductionPlan
 from engine.pipeline.render import RenderInputs, RenderStage
 from engine.pipeline.stage import Stage
-from engine.pipeline.swap import SwapInputs, SwapStage, swapped_paths
+from engine.pipeline.swap import SwapInputs, SwapStage, shot_swaps, swapped_paths
 from engine.pipeline.voice import VoiceStage
 from engine.progress import Progress, ProgressFn, null_progress
 
@@ -53,8 +53,9 @@ def produce(plan: ProductionPlan, job_dir: Path, on_progress: ProgressFn = null_
                      job_dir, on_progress, timings)
     lines = run_stage(VoiceStage(), (screenplay, cast), job_dir, on_progress, timings)
     film_plan = plan_footage(plan, screenplay, cast, lines, job_dir)
-    # the swap stage is to get one ShotSwap per planned shot that has swaps or a line (index = plan index)
-    swapped = run_stage(SwapStage(), SwapInputs(()), job_dir, on_progress, timings)
+    work = shot_swaps(film_plan, plan.library, cast, lines) if film_plan else ()
+    swapped = run_stage(SwapStage(), SwapInputs(work, plan.faces_dir, plan.face_preset, plan.device), job_dir,
+                        on_progress, timings)
     if film_plan:
         shots = footage_from_plan(film_plan, swapped_paths(swapped))
     faces = {c: a.face for c, a in cast.items() if a.face}

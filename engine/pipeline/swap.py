@@ -23,16 +23,23 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class ShotFace:
+    """One face to change in a shot."""
+    member: str | None  # cast member to put on the actor; None = the actor keeps their face
+    media: tuple[Path, ...] = ()  # the cast member's consented photos / videos
+    actor_embedding: tuple[float, ...] | None = None  # which face in the shot (library actor); None = main
+    speaks: bool = True  # its mouth follows the shot's line
+
+
+@dataclass(frozen=True)
 class ShotSwap:
     shot: int  # index of the shot in the film's plan
     clip: Path
     start_s: float  # the part of the clip the shot uses
     end_s: float
-    member: str | None  # cast member to put on the actor; None = the actor keeps their face
-    media: tuple[Path, ...] = ()  # the cast member's consented photos / videos
-    actor_embedding: tuple[float, ...] | None = None  # which face in the shot (library actor); None = main
-    line_wav: Path | None = None  # the line the face speaks: its mouth follows this audio
-    line_offset_s: float = 0.0  # when that line starts, in film seconds from the shot's start
+    faces: tuple[ShotFace, ...] = ()
+    line_wav: Path | None = None  # the line spoken over the shot: the speaking face's mouth follows it
+    line_offset_s: float = 0.0  # when that line starts, in film seconds from the shot's start (< 0: before)
     speed: float = 1.0  # the render plays the shot at this speed (< 1 slows it)
 
 
@@ -62,8 +69,31 @@ def mouth_curve(shot: ShotSwap, fps: float, frames: int) -> tuple[float, ...] | 
     audio, rate = read_wav(Path(shot.line_wav))
     shown_fps = fps * max(0.05, shot.speed)  # a slowed shot shows each source frame for longer
     lead = int(round(shot.line_offset_s * shown_fps))
+    if lead < 0:  # the line began in an earlier shot: start part-way into it
+        audio = audio[min(len(audio), int(-shot.line_offset_s * rate)):]
+        lead = 0
     env = envelope(audio, rate, shown_fps, max(0, frames - lead))
     return tuple(float(v) for v in np.concatenate([np.zeros(lead, np.float32), env])[:frames])
+
+
+def shot_swaps(film_plan, library, cast, lines) -> tuple[ShotSwap, ...]:
+    """The swap stage's work for a footage plan: for each planned shot, the speaking actor's face (a cast
+    member's, or their own with the mouth re-animated to the line) and any other cast member in frame."""
+    media = {a.member: tuple(a.photos) for a in cast.values() if a.member}
+    embedding = {a.id: tuple(a.embedding) or None for a in library.actors}
+    wav = {line.index: Path(line.wav) for line in lines}
+    out = []
+    for i, s in enumerate(film_plan.shots):
+        others = {actor: member for member, actor in s.swaps}
+        faces = []
+        if s.line is not None and s.actor is not None:
+            member = others.pop(s.actor, None)
+            faces.append(ShotFace(member, media.get(member, ()), embedding.get(s.actor), speaks=True))
+        faces += [ShotFace(m, media.get(m, ()), embedding.get(a), speaks=False) for a, m in others.items()]
+        if faces:
+            out.append(ShotSwap(i, Path(s.clip), s.start, s.end, tuple(faces),
+                                wav.get(s.line) if s.line is not None else None, -s.offset, s.speed))
+    return tuple(out)
 
 
 def actor_for(faces, embedding: tuple[float, ...] | None) -> int | None:
@@ -113,42 +143,72 @@ class SwapStage(Stage):
 
     def _swap_shot(self, shot: ShotSwap, inputs: SwapInputs, preset: str, members: dict, out_dir: Path,
                    report: ProgressFn) -> dict:
-        from engine.faces.castswap import CastSwapRequest, cast_faceset, member_for
-        from engine.faces.models.reanimate import ReanimateMember
+        """Each face of the shot in turn (a second face is swapped on the first one's result)."""
         from engine.faces.swap import SwapOptions, swap_clip
         from engine.faces.track import track_video
 
-        faces = track_video(shot.clip, shot.start_s, shot.end_s, on_progress=report)
-        actor = actor_for(faces, shot.actor_embedding)
-        if actor is None:
-            log.info("shot %d: no face to swap in %s", shot.shot, Path(shot.clip).name)
-            return {"path": None, "member": None, "notes": []}
-        mouth = mouth_curve(shot, faces.fps, faces.frame_count)
-        if shot.member is None and mouth is None:
-            return {"path": None, "member": None, "notes": []}
         out = out_dir / f"shot-{shot.shot:03d}.mp4"
-        options = SwapOptions(actor=actor, start_s=shot.start_s, end_s=shot.end_s, keep_audio=False, mouth=mouth)
-        notes: list[str] = []
-        if shot.member is None:
-            member = ReanimateMember()
-        else:
-            key = (shot.member, actor_key(faces, actor))
-            if key not in members:
-                try:
-                    cast, notes = cast_faceset(shot.member, shot.media, inputs.cache)
-                    request = CastSwapRequest(shot.member, shot.media, shot.clip, out, inputs.cache, preset,
-                                              device=inputs.device, options=options)
-                    members[key] = member_for(request, cast, faces, actor, report)
-                except FaceError as e:  # their photos were all refused: the actor keeps their face
-                    log.warning("shot %d: %s; %s keeps their own face", shot.shot, e, "the actor")
-                    members[key] = ReanimateMember()
-                    notes = [f"{shot.member}: {e}"]
-            member = members[key]
-        swap_clip(shot.clip, member, out, options, report, faces=faces)
-        return {"path": str(out), "member": shot.member, "actor": actor, "notes": notes}
+        source, start, end = Path(shot.clip), shot.start_s, shot.end_s
+        done, notes = [], []
+        for k, face in enumerate(shot.faces):
+            faces = track_video(source, start, end, on_progress=report)
+            actor = actor_for(faces, face.actor_embedding)
+            mouth = mouth_curve(shot, faces.fps, faces.frame_count) if face.speaks else None
+            if actor is None or (face.member is None and mouth is None):
+                continue
+            member = self._member(face, faces, actor, inputs, preset, members, out, notes)
+            target = out.with_name(f"{out.stem}.{k}.mp4")
+            swap_clip(source, member, target, SwapOptions(actor=actor, start_s=start, end_s=end, keep_audio=False,
+                                                          mouth=mouth, mark=False), report, faces=faces)
+            if done and source != Path(shot.clip):
+                source.unlink(missing_ok=True)
+            source, start, end = target, 0.0, None
+            done.append(face.member or "(own face)")
+        if not done:
+            log.info("shot %d: no face to change in %s", shot.shot, Path(shot.clip).name)
+            return {"path": None, "faces": [], "notes": notes}
+        mark_video(source, out)  # the "AI" badge, once, on the finished shot
+        source.unlink(missing_ok=True)
+        return {"path": str(out), "faces": done, "notes": notes}
+
+    def _member(self, face: ShotFace, faces, actor: int, inputs: SwapInputs, preset: str, members: dict,
+                out: Path, notes: list[str]):
+        from engine.faces.castswap import CastSwapRequest, cast_faceset, member_for
+        from engine.faces.models.reanimate import ReanimateMember
+
+        if face.member is None:
+            return ReanimateMember()
+        key = (face.member, actor_key(faces, actor))
+        if key not in members:
+            try:
+                cast, _ = cast_faceset(face.member, face.media, inputs.cache)
+                request = CastSwapRequest(face.member, face.media, Path(faces.path), out, inputs.cache, preset,
+                                          device=inputs.device)
+                members[key] = member_for(request, cast, faces, actor)
+            except FaceError as e:  # their photos were all refused: the actor keeps their face
+                log.warning("%s; the footage actor keeps their own face", e)
+                notes.append(f"{face.member}: {e}")
+                members[key] = ReanimateMember()
+        return members[key]
 
     def outputs(self, workdir: Path) -> dict:
         return self.load(workdir)["outputs"]
+
+
+def mark_video(src: Path, out: Path) -> Path:
+    """``src`` re-written with the AI badge on every frame (the swapped shots' common last step)."""
+    from engine.faces.mark import add_mark
+    from engine.faces.video import VideoWriter, clip_info, read_frames
+
+    info = clip_info(src)
+    writer = VideoWriter(out, info.width, info.height, info.fps)
+    try:
+        for _, rgb in read_frames(src):
+            writer.write(add_mark(rgb))
+        return writer.close()
+    except BaseException:
+        writer.abort()
+        raise
 
 
 def actor_key(faces, actor: int) -> bytes:

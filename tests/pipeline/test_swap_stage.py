@@ -9,7 +9,7 @@ import pytest
 from engine.faces.extract import build_faceset
 from engine.faces.evaluate import score_swap
 from engine.faces.track import track_video
-from engine.pipeline.swap import ShotSwap, SwapInputs, SwapStage, mouth_curve, swapped_paths
+from engine.pipeline.swap import ShotFace, ShotSwap, SwapInputs, SwapStage, mouth_curve, swapped_paths
 from engine.progress import null_progress
 from engine.voice.audio import write_wav
 
@@ -27,11 +27,14 @@ def _speech(path: Path, seconds: float = 2.0, rate: int = 24000) -> Path:
 
 def test_mouth_curve_follows_the_line_from_its_start(tmp_path):
     wav = _speech(tmp_path / "line.wav")
-    shot = ShotSwap(0, TOS, 0.0, 3.0, None, line_wav=wav, line_offset_s=0.5)
+    shot = ShotSwap(0, TOS, 0.0, 3.0, (ShotFace(None),), line_wav=wav, line_offset_s=0.5)
     curve = np.array(mouth_curve(shot, fps=24.0, frames=72))
     assert curve[:12].max() == 0.0  # nothing before the line starts
     assert curve[12:60].max() > 0.8 and curve[12:60].min() < 0.3  # opens and closes with the syllables
-    assert mouth_curve(ShotSwap(0, TOS, 0.0, 3.0, None), 24.0, 72) is None
+    assert mouth_curve(ShotSwap(0, TOS, 0.0, 3.0, (ShotFace(None),)), 24.0, 72) is None
+    later = np.array(mouth_curve(ShotSwap(0, TOS, 0.0, 3.0, (ShotFace(None),), line_wav=wav, line_offset_s=-0.5),
+                                 24.0, 36))
+    assert np.allclose(later[:24], curve[24:48], atol=0.15)  # a line begun in the shot before: part-way in
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +44,9 @@ def bea(shared_data):
 
 def test_swap_stage_puts_the_cast_member_on_the_actor_and_resumes_per_shot(bea, tmp_path, monkeypatch):
     wav = _speech(tmp_path / "line.wav")
-    shots = (ShotSwap(0, TOS, 0.0, 1.5, "Bea", tuple(bea)),  # the robot: no face, nothing to swap
-             ShotSwap(1, TOS, 4.8, 7.0, "Bea", tuple(bea), line_wav=wav),  # the close-up
-             ShotSwap(2, TOS, 5.0, 6.0, None, line_wav=wav))  # no cast member: the actor's mouth re-animated
+    shots = (ShotSwap(0, TOS, 0.0, 1.5, (ShotFace("Bea", tuple(bea)),)),  # the robot: no face, nothing to swap
+             ShotSwap(1, TOS, 4.8, 7.0, (ShotFace("Bea", tuple(bea)),), line_wav=wav),  # the close-up
+             ShotSwap(2, TOS, 5.0, 6.0, (ShotFace(None),), line_wav=wav))  # nobody cast: the mouth re-animated
     inputs = SwapInputs(shots, tmp_path / "cache")
     out = SwapStage().run(inputs, tmp_path, null_progress)
     paths = swapped_paths(out)

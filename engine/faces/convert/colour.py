@@ -32,14 +32,16 @@ def _masked_blur(channel: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndar
     return num / np.maximum(den, 1e-3)
 
 
-def relight(face: np.ndarray, actor: np.ndarray, mask: np.ndarray, sigma_frac: float = 0.06) -> np.ndarray:
+def relight(face: np.ndarray, actor: np.ndarray, mask: np.ndarray, sigma_frac: float = 0.16,
+            strength: float = 0.8) -> np.ndarray:
     """``face`` with its broad shading (lightness blurred over the face) replaced by the actor's: the cast
-    member's photo may be lit from the side by a bright sky, the actor by a screen; the detail stays theirs."""
+    member's photo may be lit from the side by a bright sky, the actor by a screen; the detail stays theirs.
+    Only broad light moves over: finer shading (a nose's shadow) is the actor's face shape, i.e. identity."""
     sigma = max(2.0, sigma_frac * face.shape[0])
     lab_f = cv2.cvtColor(face, cv2.COLOR_RGB2LAB).astype(np.float32)
     lab_a = cv2.cvtColor(actor, cv2.COLOR_RGB2LAB).astype(np.float32)
     shift = _masked_blur(lab_a[..., 0], mask, sigma) - _masked_blur(lab_f[..., 0], mask, sigma)
-    lab_f[..., 0] += np.clip(shift, -60, 60)
+    lab_f[..., 0] += strength * np.clip(shift, -60, 60)
     return cv2.cvtColor(np.clip(lab_f, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
 
 
