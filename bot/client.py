@@ -31,6 +31,7 @@ EXTENSIONS = (
     "bot.cogs.cast",
     "bot.cogs.train",
     "bot.cogs.challenge",
+    "bot.cogs.footage",
 )
 
 
