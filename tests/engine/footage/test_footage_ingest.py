@@ -95,26 +95,29 @@ def test_match_actor_takes_the_nearest_within_half():
 
 
 @pytest.mark.shared
-def test_real_footage_has_face_shots_and_faceless_shots(shared_data, tmp_path):
-    """Tears of Steel: cuts found; close-ups of a person, faceless shots (the robot, the bridge), thumbnails."""
-    clip = ingest_clip(shared_data / "footage" / "ccby3_blender_tears_of_steel_0500.mp4", tmp_path / "thumbs")
-    assert clip.info.duration == 10.0 and not clip.info.has_audio
-    assert len(clip.shots) >= 3
-    framings = [s.framing for s in clip.shots]
-    assert "closeup" in framings and "none" in framings
-    closeup = next(s for s in clip.shots if s.framing == "closeup")
-    assert len(closeup.faces) == 1 and closeup.faces[0].height_ratio > 0.25
-    assert closeup.faces[0].embedding.shape == (128,)
-    assert all(Path(s.thumbnail).is_file() for s in clip.shots)
+def test_real_footage_two_people_make_a_two_shot(shared_data, tmp_path):
+    """A group at an event: the two faces large enough are two people, framed as a two-shot, with thumbnails.
+    (Close-ups and faceless shots of Tears of Steel: tests/test_footage_film.py, from the shipped copy.)"""
+    clip = ingest_clip(shared_data / "footage" / "ccby_openmpf_video_01_group.mp4", tmp_path / "thumbs")
+    (shot,) = clip.shots
+    assert shot.framing == "two-shot" and len(shot.faces) == 2
+    a, b = shot.faces
+    assert a.embedding.shape == (128,) and float(np.linalg.norm(a.embedding - b.embedding)) > 0.5
+    assert Path(shot.thumbnail).is_file() and a.crop is not None and a.crop.size
 
 
 @pytest.mark.shared
 def test_the_same_person_in_two_clips_is_one_actor_and_a_rotated_selfie_has_faces(shared_data):
+    from engine.footage import analyse_shot
+
     folder = shared_data / "footage"
     a = ingest_clip(folder / "pd_wh_weekly_address_obama_past_few_years.mp4")
     b = ingest_clip(folder / "pd_wh_weekly_address_obama_working_families.mp4")
     (fa,), (fb,) = a.shots[0].faces, b.shots[0].faces
-    assert match_actor(fb.embedding, [(7, fa.embedding)]) == 7
-    selfie = ingest_clip(folder / "ccby_openmpf_new_face_video-90_selfie.mp4")
-    assert selfie.info.rotation == 90 and (selfie.info.width, selfie.info.height) == (640, 480)
-    assert sum(1 for s in selfie.shots if s.faces) >= 3
+    assert a.shots[0].framing == "closeup" and match_actor(fb.embedding, [(7, fa.embedding)]) == 7
+    selfie = probe_clip(folder / "ccby_openmpf_new_face_video-90_selfie.mp4")
+    assert selfie.rotation == 90 and (selfie.width, selfie.height) == (640, 480)
+    spans = detect_shots(selfie)
+    assert len(spans) > 3
+    first = analyse_shot(selfie, 0, *spans[0], None)
+    assert first.framing == "closeup" and first.faces[0].height_ratio > 0.25
