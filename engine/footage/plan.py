@@ -9,15 +9,12 @@ and a shot's footage is not shown twice until the candidates run out. Plain data
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.footage.model import Library, LibraryShot
 from engine.render.timeline import Beat, TimelineConfig, film_beats
 from engine.screenplay.document import Screenplay
-
-log = logging.getLogger(__name__)
 
 FRAMING_WEIGHT = {"closeup": 1.0, "two-shot": 0.8, "wide": 0.4, "none": 0.0}  # screen presence per second
 
@@ -196,7 +193,5 @@ def plan_film(screenplay: Screenplay, library: Library, line_durations: list[flo
             shots.append(PlannedShot(beat.key, clip.path, shot.id, start, end, speed, covered, shot.framing,
                                      beat.line, beat.character, actor, swaps, clip.credit_line(), offset))
             offset = round(offset + covered, 3)
-    for note in notes:
-        log.info("casting: %s", note)
     return FilmPlan(tuple(shots), tuple(casting.items()), tuple(notes),
                     tuple(dict.fromkeys(s.credit for s in shots)))
