@@ -137,3 +137,10 @@ def test_the_timeline_cuts_the_plan_with_captions_and_keeps_every_beat_its_lengt
                         ("EXT. BRIDGE - DAY", "")]
     assert tl.duration == pytest.approx(3.0 + 2.0 + 2.833 + 1.35 + 0.85 + 3.35 + 2.0 + 1.15
                                         + next(v.duration for v in tl.visuals if type(v).__name__ == "Credits"))
+
+
+def test_a_plan_survives_the_job_folder_so_a_resumed_job_cuts_the_same_shots():
+    from engine.pipeline.stage import from_jsonable, to_jsonable
+
+    plan = plan_film(screenplay(), library(), DURATIONS, members={"BOB": "Ada"})
+    assert from_jsonable(FilmPlan, to_jsonable(plan)) == plan
