@@ -37,7 +37,7 @@ def test_the_shipped_index_is_what_ingest_finds_today():
 def test_make_demo_cuts_its_film_from_the_shipped_footage(capsys):
     from engine.render.ffmpeg import probe
 
-    assert cli(["make", "--demo", "--takes", "1", "--json"]) == 0
+    assert cli(["make", "--demo", "--takes", "1", "--pages", "0.5", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert f"Footage: {TOS_CREDIT}" in result["credits"]
     assert result["credits"][0].startswith("Cast: ") and "Actor 1" in result["credits"][0]
