@@ -89,6 +89,25 @@ class VideoFaces:
         raise FaceError(f"there is no actor {ident} in {Path(self.path).name}; "
                         f"actors: {', '.join(str(i.id) for i in self.identities) or 'none'}")
 
+    def window(self, start_s: float, end_s: float | None) -> "VideoFaces":
+        """The faces of the clip's [start_s, end_s) only (a shot of a clip tracked whole)."""
+        first = int(round(start_s * self.fps))
+        last = self.first_frame + self.frame_count if end_s is None else int(round(end_s * self.fps))
+        last = min(last, self.first_frame + self.frame_count)
+        tracks = []
+        for t in self.tracks:
+            keep = (t.frames >= first) & (t.frames < last)
+            if keep.sum() >= 1:
+                tracks.append(Track(t.id, t.frames[keep], t.landmarks[keep], t.raw[keep], t.embedding, t.identity))
+        idents = []
+        for i in self.identities:
+            mine = [t for t in tracks if t.identity == i.id]
+            if mine:
+                idents.append(Identity(i.id, i.embedding, [t.id for t in mine], sum(len(t.frames) for t in mine),
+                                       i.face_height))
+        return VideoFaces(self.path, self.fps, self.width, self.height, max(first, self.first_frame),
+                          max(0, last - max(first, self.first_frame)), tracks, idents)
+
     def tracks_of(self, ident: int) -> list[Track]:
         return [t for t in self.tracks if t.identity == ident]
 

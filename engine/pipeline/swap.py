@@ -116,6 +116,7 @@ class SwapStage(Stage):
         out_dir = self.dir(workdir)
         out_dir.mkdir(parents=True, exist_ok=True)
         preset = resolve_preset(inputs.preset, inputs.device)
+        self._tracking: dict = {}
         if inputs.cache is None:
             inputs = replace(inputs, cache=out_dir / "cache")
         members: dict = {}
@@ -141,35 +142,51 @@ class SwapStage(Stage):
         on_progress(Progress(self.name, 1.0, f"{len(files)} shot(s) swapped", 0.0))
         return outputs
 
-    def _swap_shot(self, shot: ShotSwap, inputs: SwapInputs, preset: str, members: dict, out_dir: Path,
-                   report: ProgressFn) -> dict:
-        """Each face of the shot in turn (a second face is swapped on the first one's result)."""
-        from engine.faces.swap import SwapOptions, swap_clip
+    def _tracked(self, clip: Path, start: float, end: float | None, report: ProgressFn):
+        """The faces of [start, end) of a footage clip, from one tracking of the whole clip per run."""
         from engine.faces.track import track_video
 
+        key = str(clip)
+        if key not in self._tracking:
+            self._tracking[key] = track_video(clip, on_progress=report)
+        return self._tracking[key].window(start, end)
+
+    def _swap_shot(self, shot: ShotSwap, inputs: SwapInputs, preset: str, members: dict, out_dir: Path,
+                   report: ProgressFn) -> dict:
+        """Each face of the shot in turn (a second face is swapped on the first one's result); the last
+        pass writes the shot with its AI badge."""
+        from engine.faces.swap import SwapOptions, swap_clip
+
         out = out_dir / f"shot-{shot.shot:03d}.mp4"
-        source, start, end = Path(shot.clip), shot.start_s, shot.end_s
-        done, notes = [], []
-        for k, face in enumerate(shot.faces):
-            faces = track_video(source, start, end, on_progress=report)
+        faces = self._tracked(Path(shot.clip), shot.start_s, shot.end_s, report)
+        work = []
+        for face in shot.faces:
             actor = actor_for(faces, face.actor_embedding)
             mouth = mouth_curve(shot, faces.fps, faces.frame_count) if face.speaks else None
-            if actor is None or (face.member is None and mouth is None):
-                continue
+            if actor is not None and (face.member is not None or mouth is not None):
+                work.append((face, actor, mouth))
+        if not work:
+            log.info("shot %d: no face to change in %s", shot.shot, Path(shot.clip).name)
+            return {"path": None, "faces": [], "notes": []}
+        notes: list[str] = []
+        source, start, end = Path(shot.clip), shot.start_s, shot.end_s
+        for k, (face, actor, mouth) in enumerate(work):
+            if k:  # a second face: track the first pass's result
+                from engine.faces.track import track_video
+
+                faces = track_video(source)
+                actor = actor_for(faces, face.actor_embedding)
+                if actor is None:
+                    continue
+            last = k == len(work) - 1
+            target = out if last else out.with_name(f"{out.stem}.{k}.mp4")
             member = self._member(face, faces, actor, inputs, preset, members, out, notes)
-            target = out.with_name(f"{out.stem}.{k}.mp4")
             swap_clip(source, member, target, SwapOptions(actor=actor, start_s=start, end_s=end, keep_audio=False,
-                                                          mouth=mouth, mark=False), report, faces=faces)
-            if done and source != Path(shot.clip):
+                                                          mouth=mouth, mark=last), report, faces=faces)
+            if k:
                 source.unlink(missing_ok=True)
             source, start, end = target, 0.0, None
-            done.append(face.member or "(own face)")
-        if not done:
-            log.info("shot %d: no face to change in %s", shot.shot, Path(shot.clip).name)
-            return {"path": None, "faces": [], "notes": notes}
-        mark_video(source, out)  # the "AI" badge, once, on the finished shot
-        source.unlink(missing_ok=True)
-        return {"path": str(out), "faces": done, "notes": notes}
+        return {"path": str(out), "faces": [f.member or "(own face)" for f, _, _ in work], "notes": notes}
 
     def _member(self, face: ShotFace, faces, actor: int, inputs: SwapInputs, preset: str, members: dict,
                 out: Path, notes: list[str]):
@@ -193,22 +210,6 @@ class SwapStage(Stage):
 
     def outputs(self, workdir: Path) -> dict:
         return self.load(workdir)["outputs"]
-
-
-def mark_video(src: Path, out: Path) -> Path:
-    """``src`` re-written with the AI badge on every frame (the swapped shots' common last step)."""
-    from engine.faces.mark import add_mark
-    from engine.faces.video import VideoWriter, clip_info, read_frames
-
-    info = clip_info(src)
-    writer = VideoWriter(out, info.width, info.height, info.fps)
-    try:
-        for _, rgb in read_frames(src):
-            writer.write(add_mark(rgb))
-        return writer.close()
-    except BaseException:
-        writer.abort()
-        raise
 
 
 def actor_key(faces, actor: int) -> bytes:
