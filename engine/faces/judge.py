@@ -4,15 +4,17 @@ Each member's output is scored by
 - identity: the 128-d embedding distance of the output face to the cast member's mean embedding (and whether
   it is nearer the actor's, when that is known);
 - expression: the output's own landmarks (dlib, found on the output crop) against what the source frame shows
-  (or the driven targets): mouth opening, and eye opening relative to each face's own eyes at rest;
+  (or the driven targets): mouth opening now and how it followed the source's over the last second, and eye
+  opening relative to each face's own eyes at rest;
 - realism: the member's discriminator score, when it has one;
-combined as a weighted geometric mean (all must hold). The choice is held (hysteresis): another member takes
-over only when it beats the current one by ``margin`` for ``hold`` frames in a row, so alternating scores never
-make the face flicker between members.
+combined as a weighted geometric mean (all must hold) and smoothed over time per member. The choice is held
+(hysteresis): another member takes over only when it beats the current one by ``margin`` for ``hold`` frames in
+a row, so alternating scores never make the face flicker between members.
 Optionally the top two are blended when they are nearly level. Every frame's verdict is recorded.
 """
 from __future__ import annotations
 
+import collections
 import logging
 from dataclasses import dataclass
 
@@ -39,9 +41,11 @@ class JudgeConfig:
     other_person: float = 0.9  # distance scoring 0
     mouth_tolerance: float = 0.03  # mouth-opening error (share of face height) that costs e^-1 of expression
     eye_tolerance: float = 0.08  # eye-opening error (share of eye width) that costs e^-1 of expression
-    margin: float = 0.05  # a challenger must beat the current member's total by this much ...
+    smooth: float = 0.3  # EMA rate of each member's total (1 = no smoothing) ...
+    margin: float = 0.05  # ... a challenger's smoothed total must beat the current member's by this much ...
     hold: int = 4  # ... for this many frames in a row before it takes over
     identity_every: int = 5  # frames between identity measurements per member (embeddings cost ~20 ms each)
+    mouth_window: int = 24  # frames over which a member's mouth must have followed the source's
     rest_rate: float = 0.05  # how fast a face's "eyes at rest" (running mean of eye opening) follows it
     blend: bool = False  # blend the top two when they are within blend_margin of each other
     blend_margin: float = 0.04
@@ -81,6 +85,8 @@ class Judge:
         self._hold = _Hold()
         self._identity: dict[str, tuple[int, float]] = {}  # member -> (frame measured, identity score)
         self._eyes: dict[str, float] = {}  # member (or "<source>") -> eye opening at rest
+        self._mouths: dict[str, collections.deque] = {}  # member -> recent (source, output) mouth openings
+        self._avg: dict[str, float] = {}  # member -> running mean of its totals (what the choice compares)
 
     @property
     def winners(self) -> list[str]:
@@ -107,6 +113,18 @@ class Judge:
         de = abs((eye_opening(landmarks) - out_rest) - (eye_opening(wanted) - src_rest)) / c.eye_tolerance
         return float(np.exp(-(dm + de)))
 
+    def follows(self, member: str, found: np.ndarray, wanted: np.ndarray) -> float:
+        """How well the member's mouth has followed the source's over the last ``mouth_window`` frames (its
+        moves about its own mean against the source's): 1 when it follows, lower for a mouth that stays put
+        while the source speaks, which a single frame with the source's mouth at rest cannot show."""
+        window = self._mouths.setdefault(member, collections.deque(maxlen=self.config.mouth_window))
+        window.append((mouth_opening(wanted), mouth_opening(found)))
+        if len(window) < 3:
+            return 1.0
+        src, out = np.array(window).T
+        err = float(np.mean(np.abs((out - out.mean()) - (src - src.mean()))))
+        return float(np.exp(-err / self.config.mouth_tolerance))
+
     def _rest(self, key: str, value: float) -> float:
         """A running mean (EMA) of ``key``'s eye opening: its eyes at rest."""
         rest = self._eyes.get(key, value)
@@ -126,7 +144,7 @@ class Judge:
             last = (frame, self.identity(face, found))
             self._identity[member] = last
         rest = None if source_rest is None else (self._rest(member, eye_opening(found)), source_rest)
-        expr = self.expression(found, wanted, rest)
+        expr = self.expression(found, wanted, rest) * self.follows(member, found, wanted)
         real = 0.5 if realism is None else float(np.clip(realism, 0.0, 1.0))
         # weighted geometric mean: every criterion must hold (a pasted still scores on identity alone, the
         # untouched actor on expression alone; neither should win)
@@ -158,6 +176,17 @@ class Judge:
         weight = float(np.clip(0.5 + gap / (2 * c.blend_margin), 0.5, 1.0))
         return win, second, weight
 
+    def _smoothed(self, members: list[str], totals: list[float]) -> list[float]:
+        """Each member's running mean (EMA) of its totals: one lucky frame (landmarks on a generated face are
+        noisy) is not a lead; a member has to be better for a while."""
+        out = []
+        for m, t in zip(members, totals):
+            avg = self._avg.get(m, t)
+            avg += self.config.smooth * (t - avg)
+            self._avg[m] = avg
+            out.append(avg)
+        return out
+
     def judge(self, batch: AlignedBatch, outputs: list[Generated]) -> Generated:
         """One face per frame from the members' ``outputs`` (each for the whole batch), verdicts recorded."""
         if not outputs:
@@ -176,7 +205,7 @@ class Judge:
             self._hold.current = int(np.argmax(np.mean(totals, axis=0)))
         faces, masks, realism, winners = [], [], [], []
         for k, row in enumerate(totals):
-            win, second, w = self.choose(row)
+            win, second, w = self.choose(self._smoothed([g.member for g in outputs], row))
             face, mask = outputs[win].faces[k].astype(np.float32), outputs[win].masks[k]
             if second is not None:
                 face = w * face + (1 - w) * outputs[second].faces[k].astype(np.float32)

@@ -23,9 +23,9 @@ def hull_mask(landmarks: np.ndarray, size: int) -> np.ndarray:
     return mask.astype(np.float32)
 
 
-def to_tensor(faces: np.ndarray, resolution: int) -> torch.Tensor:
-    """(N, S, S, 3) uint8 RGB -> (N, 3, R, R) float32 in [0, 1] (area resampling)."""
-    x = torch.from_numpy(np.ascontiguousarray(faces)).permute(0, 3, 1, 2).float().div_(255)
+def to_tensor(faces: np.ndarray, resolution: int, device: str = "cpu") -> torch.Tensor:
+    """(N, S, S, 3) uint8 RGB -> (N, 3, R, R) float32 in [0, 1] on ``device`` (area resampling there)."""
+    x = torch.from_numpy(np.ascontiguousarray(faces)).to(device).permute(0, 3, 1, 2).float().div_(255)
     if x.shape[-1] != resolution:
         x = F.interpolate(x, size=(resolution, resolution), mode="area")
     return x

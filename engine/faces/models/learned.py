@@ -45,7 +45,7 @@ class LearnedMember:
         autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else contextlib.nullcontext()
         with torch.inference_mode(), autocast:
             for i in range(0, len(faces), self.chunk):
-                x = to_tensor(faces[i: i + self.chunk], self.config.resolution).to(self.device)  # (b, 3, R, R)
+                x = to_tensor(faces[i: i + self.chunk], self.config.resolution, self.device)  # (b, 3, R, R)
                 rgb, mask = self.nets.swap(x)
                 realism.append(self.nets.realism(rgb).cpu())
                 rgb = F.interpolate(rgb, size=(size, size), mode="bicubic", align_corners=False).clamp(0, 1)

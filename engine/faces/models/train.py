@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import pickle
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -132,7 +134,7 @@ def load_faceset(fs: FaceSet | Path) -> FaceSet:
         raise ModelError(f"no face set at {path}")
     try:
         return FaceSet.load(path)
-    except (OSError, ValueError, KeyError) as e:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, pickle.UnpicklingError) as e:
         raise ModelError(f"{path} is not a readable face set ({type(e).__name__})") from None
 
 

@@ -64,6 +64,17 @@ def test_judge_prefers_the_cast_face_and_the_source_expression(facesets):
     assert judge.expression(narrow, lm, (eye_opening(narrow), eye_opening(lm))) == pytest.approx(1.0)
 
 
+def test_a_mouth_that_stays_put_while_the_source_speaks_scores_lower(facesets):
+    lm = facesets[1].landmarks[0]
+    opened = lm.copy()
+    opened[[65, 66, 67, 56, 57, 58]] += (0, 0.06 * float(lm[8, 1] - lm[19, 1]))
+    judge = Judge(np.zeros(128))
+    speech = [opened if f % 3 else lm for f in range(24)]
+    follows = [judge.follows("follows", src, src) for src in speech]
+    still = [judge.follows("still", lm, src) for src in speech]
+    assert min(follows) == pytest.approx(1.0) and still[-1] < 0.6
+
+
 def test_the_first_choice_is_the_best_over_the_first_batch(facesets):
     actor, cast = facesets
     judge = Judge(cast.mean_embedding, JudgeConfig(hold=2))

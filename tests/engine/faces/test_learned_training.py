@@ -18,6 +18,7 @@ from engine.errors import Cancelled, FaceError, ModelError
 from engine.faces.faceset import FaceSet
 from engine.faces.models.checkpoint import load_member
 from engine.faces.models.config import preset
+from engine.faces.models.nets import FaceNets
 from engine.faces.models.train import train_member
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -114,6 +115,9 @@ def test_bad_inputs_are_clear(tmp_path, facesets):
         train_member(actor, empty, preset("tiny"), tmp_path / "x.pt", steps=1, device="cpu")
     with pytest.raises(ModelError, match="no face set at"):
         train_member(tmp_path / "missing.npz", actor, preset("tiny"), tmp_path / "x.pt", steps=1, device="cpu")
+    (tmp_path / "junk.npz").write_bytes(b"not a face set" * 10)
+    with pytest.raises(ModelError, match="junk.npz is not a readable face set"):
+        train_member(tmp_path / "junk.npz", actor, preset("tiny"), tmp_path / "x.pt", steps=1, device="cpu")
     with pytest.raises(ModelError, match="preset must be one of tiny, small, large"):
         preset("huge")
     with pytest.raises(ModelError, match="multiple of"):
@@ -122,3 +126,16 @@ def test_bad_inputs_are_clear(tmp_path, facesets):
     with pytest.raises(ModelError, match="not a readable face model"):
         load_member(tmp_path / "torn.pt")
     assert not (tmp_path / "x.pt").exists()
+
+
+@pytest.mark.parametrize("name", ["tiny", "small", "large"])
+def test_every_preset_builds_nets_that_paint_a_face_and_a_mask(name):
+    cfg = preset(name)
+    nets = FaceNets(cfg)
+    with torch.inference_mode():
+        faces, masks = nets.swap(torch.rand(2, 3, cfg.resolution, cfg.resolution))
+        realism = nets.realism(faces)
+    r = cfg.resolution
+    assert faces.shape == (2, 3, r, r) and masks.shape == (2, 1, r, r)
+    assert realism.shape == (2,) and 0 <= float(realism.min()) and float(realism.max()) <= 1
+    assert (cfg.amp, cfg.resolution >= 128) == (True, name == "large")
