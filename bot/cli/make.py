@@ -52,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--footage", type=Path, metavar="DIR|library",
                         help="cut the film from footage: a folder of clips (added to the footage library first), "
                              "or 'library' (the library, else the shipped footage); none: an animatic")
+    parser.add_argument("--faces", choices=["auto", "geometric", "tiny", "small", "large", "zoneout"], default="auto",
+                        help="face swap models: auto (learned on a GPU, geometric on a CPU, a trained ensemble "
+                             "reused when cached), geometric (no training) or a learned preset to train")
     parser.add_argument("--max-mb", type=float, help="size limit in MiB (default BENJAMIN_MAX_MB)")
     parser.add_argument("--size", default="640x360", help="frame size WIDTHxHEIGHT (default 640x360)")
     parser.add_argument("--fps", type=int, default=24, help="frames per second (default 24)")
@@ -114,7 +117,7 @@ def _payload(args: argparse.Namespace, settings: Settings, brief) -> dict:
             "model": str(args.model.resolve()) if args.model else None,
             "cast": None if cast == ["all"] else (cast or []), "cast_guild_id": 0,
             "footage": "shipped" if args.demo else ("library" if args.footage else None),
-            "max_mb": max_mb, "size": [int(m[1]), int(m[2])], "fps": args.fps}
+            "max_mb": max_mb, "size": [int(m[1]), int(m[2])], "fps": args.fps, "face_preset": args.faces}
 
 
 def _check_cast(db, names: list[str]) -> None:
