@@ -1,7 +1,7 @@
 """Footage: a library of clips cut into shots, the people in them, and films planned from it.
 
     clip = ingest_clip(path, thumbs_dir)                # probe, shots, faces, framing, thumbnails
-    plan = plan_film(screenplay, library, durations, casting)   # shot list, plain data
+    plan = engine.footage.plan.plan_film(screenplay, library, durations, members=...)   # shot list, plain data
 
 Discord-free and storage-free: dataclasses in, dataclasses out.
 """
