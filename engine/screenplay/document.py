@@ -7,6 +7,7 @@ synopses, notes, page breaks) are elements of their own, which voice and render 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
@@ -25,15 +26,16 @@ class Dialogue:
     character: str  # the cue as written, without extensions like (V.O.); forced @names keep their case
     text: str
     parenthetical: str | None = None  # e.g. "(whispering)", before this part of the speech
-    extension: str | None = None  # e.g. "V.O."; several as between the cue's outer parentheses: "V.O.) (CONT'D"
+    extension: str | None = None  # e.g. "V.O."; several as written between the outer parentheses: "V.O.) (CONT'D"
     dual: bool = False  # ^: spoken at the same time as the speech before (dual dialogue)
     lyric: bool = False  # ~ lines: sung
     joined: bool = False  # the same speech as the Dialogue before (after a parenthetical): no cue of its own
     markup: str | None = None  # as for Action
+    parenthetical_markup: str | None = None  # the same for the parenthetical
 
     def extensions(self) -> tuple[str, ...]:
         """Each extension of the cue: ``BOB (V.O.) (CONT'D)`` -> ("V.O.", "CONT'D")."""
-        return tuple(x.strip() for x in self.extension.split(") (")) if self.extension else ()
+        return tuple(x.strip() for x in re.split(r"\)\s*\(", self.extension)) if self.extension else ()
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ class _Speech:
                     dual.append(q)
                 self.parent = dual
         if el.parenthetical:
-            self.paragraphs.append(_paragraph(self.parent, "Parenthetical", el.parenthetical, None, new_page))
+            self.paragraphs.append(_paragraph(self.parent, "Parenthetical", el.parenthetical,
+                                              el.parenthetical_markup, new_page))
             new_page = False
         if el.text or not el.parenthetical:
             kind = "Lyrics" if el.lyric else "Dialogue"
@@ -173,7 +174,7 @@ def parse_fdx(text: str) -> Screenplay:
         if kind == "Scene Heading":
             if scene.heading or scene.elements:
                 sp.scenes.append(scene)
-            scene = Scene(" ".join(text.split()), [], p.get("Number") or None)
+            scene = Scene(text.replace("\n", " ").strip(), [], p.get("Number") or None)
         elif kind == "Transition":
             scene.elements.append(Transition(text))
         else:  # Action, General, Shot and anything newer: printed as action
@@ -221,6 +222,7 @@ class _Speeches:
     def __init__(self):
         self.cue: tuple[str, str | None, bool] | None = None
         self.paren: str | None = None
+        self.paren_markup: str | None = None
         self.parts = 0
 
     def add(self, scene: Scene, kind: str, text: str, markup: str | None, dual: bool) -> None:
@@ -236,17 +238,17 @@ class _Speeches:
         if kind == "Parenthetical":
             if self.paren is not None:
                 self._emit(scene, "", None, False)
-            self.paren = text
+            self.paren, self.paren_markup = text, markup
             return
         self._emit(scene, text, markup, kind == "Lyrics")
 
     def _emit(self, scene: Scene, text: str, markup: str | None, lyric: bool) -> None:
         name, ext, dual = self.cue
         scene.elements.append(Dialogue(name, text, self.paren, ext, dual and not self.parts, lyric,
-                                       self.parts > 0, markup))
-        self.paren, self.parts = None, self.parts + 1
+                                       self.parts > 0, markup, self.paren_markup))
+        self.paren, self.paren_markup, self.parts = None, None, self.parts + 1
 
     def close(self, scene: Scene) -> None:
         if self.paren is not None:
             self._emit(scene, "", None, False)
-        self.cue, self.paren, self.parts = None, None, 0
+        self.cue, self.paren, self.paren_markup, self.parts = None, None, None, 0

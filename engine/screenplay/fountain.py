@@ -180,7 +180,7 @@ def _cue(line: str) -> tuple[str, str | None, bool] | None:
     m = _EXTENSIONS.match(name)
     if m and m.group(1).strip():
         name = m.group(1)
-        extension = ") (".join(seen(x).strip() for x in re.findall(r"\(([^()]*)\)", m.group(2)))
+        extension = seen(m.group(2).strip()[1:-1])  # as written between the outer parentheses
     name = seen(name).strip()
     if not forced and (name != name.upper() or not re.search(r"[^\W\d_]", name)):
         return None
@@ -189,7 +189,7 @@ def _cue(line: str) -> tuple[str, str | None, bool] | None:
 
 def _speech(cue: tuple[str, str | None, bool], lines: list[str]) -> list[Element]:
     """A speech: parts split at parentheticals and at changes between sung (~) and spoken lines."""
-    parts: list[tuple[str | None, list[str], bool]] = []  # (parenthetical, lines, lyric)
+    parts: list[tuple[list[str] | None, list[str], bool]] = []  # (parenthetical lines, lines, lyric)
     paren, body, lyric = None, [], False
     i = 0
     while i < len(lines):
@@ -198,7 +198,7 @@ def _speech(cue: tuple[str, str | None, bool], lines: list[str]) -> list[Element
         if end is not None:
             if paren is not None or body:
                 parts.append((paren, body, lyric))
-            paren, body = "\n".join(seen(x.strip()) for x in lines[i:end + 1]), []
+            paren, body = [x.strip() for x in lines[i:end + 1]], []
             i = end + 1
             continue
         sung = line.startswith("~")
@@ -214,7 +214,8 @@ def _speech(cue: tuple[str, str | None, bool], lines: list[str]) -> list[Element
     out: list[Element] = []
     for k, (paren, body, sung) in enumerate(parts):
         text, markup = _text(body)
-        out.append(Dialogue(name, text, paren, extension, dual and k == 0, sung, k > 0, markup))
+        paren_text, paren_markup = _text(paren) if paren is not None else (None, None)
+        out.append(Dialogue(name, text, paren_text, extension, dual and k == 0, sung, k > 0, markup, paren_markup))
     return out
 
 

@@ -53,7 +53,7 @@ def _title_page(sp: Screenplay) -> list[str]:
 
 
 def _heading_line(scene: Scene) -> str:
-    text = render(" ".join(scene.heading.split()))
+    text = render(scene.heading.replace("\n", " "))
     if _SCENE_NUMBER.search(protect(text)):  # text that ends like a scene number is not one
         at = text.rindex("#")
         text = text[:at] + "\\#" + text[at + 1:]
@@ -73,15 +73,16 @@ def _element(el, prev) -> tuple[list[str], bool]:
     if isinstance(el, Action):
         return _action(el, prev)
     if isinstance(el, Transition):
-        text = render(" ".join(el.text.split()))
+        want = Transition(el.text.replace("\n", " ").strip())
+        text = render(want.text)
         for line in (text, "> " + text, "> " + text[:-1] + "\\<"):
-            if _transition(protect(line)) == Transition(" ".join(el.text.split())):
+            if _transition(protect(line)) == want:
                 return [line], False
         return ["> " + text], False
     if isinstance(el, Section):
-        return ["#" * max(1, el.level) + " " + render(" ".join(el.text.split()))], False
+        return ["#" * max(1, el.level) + " " + render(el.text.replace("\n", " ").strip())], False
     if isinstance(el, Synopsis):
-        return ["= " + render(" ".join(el.text.split()))], False
+        return ["= " + render(el.text.replace("\n", " ").strip())], False
     if isinstance(el, Note):
         return ["[[" + "\n".join(x if x.strip() else "  " for x in el.text.split("\n")) + "]]"], False
     if isinstance(el, PageBreak):
@@ -101,8 +102,13 @@ def _speech_part(el: Dialogue, prev) -> tuple[list[str], bool]:
     lines = [] if joins else [_cue_line(el)]
     if el.parenthetical:
         paren = el.parenthetical.strip()
-        paren = paren if paren.startswith("(") and paren.endswith(")") else f"({paren})"
-        lines += [render(x.strip()) for x in paren.split("\n")]
+        if el.parenthetical_markup is not None and plain(el.parenthetical_markup) == el.parenthetical:
+            paren = el.parenthetical_markup
+        elif not (paren.startswith("(") and paren.endswith(")")):
+            paren = render(f"({paren})")
+        else:
+            paren = render(paren)
+        lines += [x.strip() for x in paren.split("\n")]
     body = _body(el) if el.text or not el.parenthetical else []
     for k, line in enumerate(body):
         line = line.strip()

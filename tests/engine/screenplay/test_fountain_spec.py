@@ -30,6 +30,17 @@ def test_every_character_extension_is_removed_from_the_name():
     assert "BOB (V.O.) (CONT'D)\nStill here." in to_fountain(sp)
 
 
+def test_extensions_and_headings_keep_their_spacing_and_parentheticals_their_emphasis():
+    text = ("INT.  WILL'S BEDROOM - NIGHT (1973)\n\nEDWARD (V.O.)(CONT'D)\nBy the time I was born.\n\n"
+            "R2D2\nBleep Boop.\n(*This is a valid character cue.*)\n")
+    sp = read(text)
+    assert sp.scenes[0].heading == "INT.  WILL'S BEDROOM - NIGHT (1973)"
+    speech, beep, aside = sp.scenes[0].elements
+    assert speech.character == "EDWARD" and speech.extensions() == ("V.O.", "CONT'D")
+    assert aside.parenthetical == "(This is a valid character cue.)"
+    assert to_fountain(sp) == text
+
+
 def test_extensions_may_be_lower_case():
     assert elements("HANS (on the radio)\nWhat was it you said?\n") == [
         Dialogue("HANS", "What was it you said?", None, "on the radio")]
