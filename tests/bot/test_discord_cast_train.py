@@ -68,11 +68,12 @@ def test_cast_add_with_a_video_keeps_a_frame_with_the_face(make_stack, discord_d
     clip = (shared_data / "footage" / "pd_wh_weekly_address_obama_working_families.mp4").read_bytes()
     h = d.invoke_slash("cast", subcommand="add", user=w.other_member_id, channel_id=w.general_id,
                        options={"photo": ("me.jpg", face_jpg), "video": ("me.mp4", clip)})
-    assert "You're in the cast with 2 photo(s)" in h.wait_original().content
+    assert "You're in the cast with 2 photo(s) and 1 video(s)" in h.wait_original().content
     photos = get_member(st.db, w.guild_id, w.other_member_id)["photos"]
     assert photos[1].endswith(".jpg") and Image.open(photos[1]).size[0] > 64  # a still from the video
+    assert photos[2].endswith(".mp4")  # the video itself is kept: the face swap learns from its frames
     folder = st.settings.home / "cast" / str(w.guild_id) / str(w.other_member_id)
-    assert _files(folder) == sorted(photos)  # the uploaded video itself is not kept, only the still
+    assert _files(folder) == sorted(photos)
 
 
 def test_cast_others_only_by_admins_and_only_after_they_confirm(make_stack, discord_double, face_jpg):
