@@ -104,6 +104,9 @@ class _Composer:
         for k, item in enumerate(items):
             self.wins[names[k]] += 1
             a = item.aligned
+            if getattr(self.member, "own_face", False):  # the actor's own pixels: no colour or occluders to fix
+                paste(frames[item.slot], gen.faces[k], gen.masks[k], a.inverse)
+                continue
             face = self.colour[item.track](gen.faces[k], a.crop, gen.masks[k])
             shown = targets[k] if targets is not None else a.landmarks
             occ = occluder_mask(a.crop, a.landmarks, face, shown, gen.masks[k], self.options.occlusion)

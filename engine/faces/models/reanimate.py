@@ -39,6 +39,7 @@ def drive_face(face: np.ndarray, landmarks: np.ndarray, target: np.ndarray) -> n
 class ReanimateMember:
     name = "reanimate"
     drivable = True
+    own_face = True  # its output is the actor's own face, warped: the converter skips colour and occluders
 
     def convert(self, batch: AlignedBatch) -> Generated:
         faces, masks = [], []
