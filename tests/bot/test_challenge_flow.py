@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.challenge_life import estimate_production
 from storage.briefs import get_brief
+from storage.challenges import film_stage_samples
 from storage.jobs import get_job
 from tests.bot.challenge_helpers import (FRIDAY_1759, FRIDAY_6PM, FakeClock, bot_msgs, challenge, cog, is_ballot,
                                          is_mp4, is_take, posts, schedule, start_stack, vote, wait_msgs, wake)
@@ -116,6 +118,10 @@ def test_a_challenge_with_the_real_engine_on_tiny_presets(make_stack, discord_do
     ch, film = run_full_challenge(d, st, clock, take_timeout=180, film_timeout=240)
     mp4 = next(a for a in film.attachments if a.filename.endswith(".mp4"))
     assert mp4.data[4:8] == b"ftyp" and "An AI-made film" in film.content
+    est = estimate_production(film_stage_samples(st.db))  # what the next challenge's close would be built on
+    print(f"measured stages: { {k: round(v, 2) for k, v in est.stages.items()} }; "
+          f"production {est.production_s:.1f} s + margin {est.margin_s:.0f} s")
+    assert est.jobs == 1 and est.production_s > 0 and len(est.stages) > 1
 
 
 def test_the_scheduler_holds_one_alarm_per_schedule_and_per_running_challenge(make_stack, discord_double):
