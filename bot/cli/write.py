@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, default=40, help="sample among the k likeliest characters (0 = all)")
     parser.add_argument("--model", type=Path, help="writer checkpoint, or a transformers model folder "
                                                    "(default: BENJAMIN_WRITER_MODEL, else the shipped one)")
-    parser.add_argument("--out", type=Path, help="folder for take-N.fountain and take-N.pdf "
+    parser.add_argument("--out", type=Path, help="folder for take-N.fountain, .pdf and .fdx "
                                                  "(default: a new BENJAMIN_HOME/takes/TITLE folder)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
 
@@ -87,7 +87,8 @@ def fresh_folder(root: Path, title: str) -> Path:
 def summary(take) -> dict:
     sp = take.screenplay
     return {"index": take.index, "fountain": str(take.fountain_path) if take.fountain_path else None,
-            "pdf": str(take.pdf_path) if take.pdf_path else None, "seed": take.seed, "score": take.score,
+            "pdf": str(take.pdf_path) if take.pdf_path else None,
+            "fdx": str(take.fdx_path) if take.fdx_path else None, "seed": take.seed, "score": take.score,
             "pages": take.pages, "scenes": len(sp.scenes), "characters": sp.characters(),
             "words": sp.word_count()}
 

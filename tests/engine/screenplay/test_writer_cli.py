@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.screenplay.fdx import parse_fdx
 from engine.screenplay.fountain import parse_fountain
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -36,6 +37,7 @@ def test_write_makes_takes_and_a_json_summary(tiny_model, tmp_path):
         assert take["scenes"] == len(sp.scenes) and take["characters"] == sp.characters()
         assert take["words"] == sp.word_count() > 20
         assert "Ça va? 🚀" in [d.text for _, d in sp.dialogue()]
+        assert parse_fdx(Path(take["fdx"]).read_text(encoding="utf-8")) == sp  # Final Draft gets the same script
 
 
 @pytest.mark.parametrize("args, message", [
