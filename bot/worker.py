@@ -30,6 +30,10 @@ class JobLost(Cancelled):
     """The job was cancelled, or another worker took it over: stop without recording anything."""
 
 
+class Released(Cancelled):
+    """The worker is shutting down: stop the job and give it back to the queue (it resumes elsewhere)."""
+
+
 class _Reporter:
     """The on_progress callback handed to a job: writes progress, raises when the job was cancelled."""
 
@@ -42,6 +46,10 @@ class _Reporter:
     def __call__(self, p: Progress) -> None:
         if self.lost.is_set():
             raise JobLost("the job was cancelled")
+        if p.saved:  # durable work: the job is progressing, whatever happens to this worker next
+            jobstore.save_point(self.worker.db(), self.job_id, self.worker.worker_id, p.saved)
+        if self.worker.stopping.is_set():
+            raise Released("the worker is shutting down")
         t = time.monotonic()
         stage_changed = p.stage != self.last_stage
         new_preview = p.preview is not None and p.preview != self.last_preview
@@ -93,6 +101,7 @@ class Worker:
         self.kinds = tuple(kinds) if kinds else None
         self._handlers = handlers
         self._local = threading.local()
+        self.stopping = threading.Event()  # set: give the running job back at its next progress report, stop
 
     def handlers(self) -> dict:
         if self._handlers is None:
@@ -117,7 +126,11 @@ class Worker:
         self._run(job)
         return True
 
-    def run_forever(self, stop: threading.Event) -> None:
+    def run_forever(self, stop: threading.Event | None = None) -> None:
+        """Run jobs until ``stop`` (default: :attr:`stopping`) is set; a running job is then given back."""
+        if stop is not None:
+            self.stopping = stop
+        stop = self.stopping
         log.info("worker %s started", self.worker_id)
         while not stop.is_set():
             try:
@@ -130,11 +143,10 @@ class Worker:
         log.info("worker %s stopped", self.worker_id)
 
     def start_thread(self) -> tuple[threading.Thread, threading.Event]:
-        stop = threading.Event()
-        thread = threading.Thread(target=self.run_forever, args=(stop,), name=f"worker-{self.worker_id}",
-                                  daemon=True)
+        """Run in a thread; set the returned event to stop it (a running job is given back, resumable)."""
+        thread = threading.Thread(target=self.run_forever, name=f"worker-{self.worker_id}", daemon=True)
         thread.start()
-        return thread, stop
+        return thread, self.stopping
 
     def _run(self, job: dict) -> None:
         from bot.jobs_runner import JobContext
@@ -150,6 +162,9 @@ class Worker:
         log.info("job %s (%s): attempt %s on %s", job_id, job["kind"], job["attempts"], self.worker_id)
         try:
             result = handler(ctx)
+        except Released:
+            if jobstore.release(db, job_id, self.worker_id):
+                log.info("job %s given back to the queue; it resumes where it was", job_id)
         except Cancelled as e:
             if lost.is_set():
                 log.info("job %s stopped: %s", job_id, e)
@@ -194,4 +209,4 @@ def _os_reason(e: OSError, settings: Settings) -> str:
     return f"file error: {e.strerror or e}" + (f" ({e.filename})" if e.filename else "")
 
 
-__all__ = ["Worker", "JobLost"]
+__all__ = ["Worker", "JobLost", "Released"]

@@ -18,6 +18,8 @@ class Progress:
     message: str = ""
     eta_s: float | None = None  # seconds left in the stage, when known
     preview: Path | None = None  # a still worth showing (poster, frame), when there is one
+    saved: str | None = None  # set when durable work was just saved (a take, a line, a stage): what it was.
+    # A job that keeps reporting ``saved`` is making progress that survives a kill (see storage.jobs).
 
 
 ProgressFn = Callable[[Progress], None]

@@ -192,3 +192,12 @@ def _challenges_0001(db: sqlite_utils.Database) -> None:
         "id": int, "guild_id": int, "kind": str, "text": str, "added_by": int, "created_at": float,
     }, pk="id", not_null={"guild_id", "kind", "text"})
     db["challenge_pool"].create_index(["guild_id", "kind", "text"], unique=True)
+
+
+@migrations(name="jobs_0001_save_points")
+def _jobs_0001_save_points(db: sqlite_utils.Database) -> None:
+    # save_points: durable work saved so far (takes, lines, stages, checkpoints); claim_save_points: the count
+    # when the job was last claimed; stalls: claims in a row that found no new save point (a crash loop).
+    db["jobs"].add_column("save_points", int, not_null_default=0)
+    db["jobs"].add_column("claim_save_points", int, not_null_default=0)
+    db["jobs"].add_column("stalls", int, not_null_default=0)

@@ -1,9 +1,11 @@
 """The job queue: queued -> running -> done | failed | cancelled, with leases, heartbeats and events.
 
 A worker :func:`claim`s a job (atomically, BEGIN IMMEDIATE), renews its lease with :func:`heartbeat`
-while it works, and ends it with :func:`finish` or :func:`fail`. A job whose worker died (lease
-expired) is claimed again by the next :func:`claim`, with ``attempts`` incremented; after
-``max_attempts`` it is failed instead. Several processes may share one database.
+while it works, counts durable work with :func:`save_point`, and ends it with :func:`finish` or :func:`fail`
+(or gives it back with :func:`release` when it shuts down). A job whose worker died (lease expired) is
+claimed again by the next :func:`claim`, with ``attempts`` incremented; only when its worker died
+``max_attempts`` times in a row without a save point in between (a crash loop) is it failed instead.
+Several processes may share one database.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ STATUSES = ("queued", "running", "done", "failed", "cancelled")
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed", "cancelled")
 KINDS = ("write", "film", "make", "train")
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # worker deaths in a row without saved progress before a job is failed
 # Rough first guesses (seconds) until finished jobs of a kind give a measured average.
 DEFAULT_DURATION_S = {"write": 60.0, "film": 180.0, "make": 240.0, "train": 600.0}
 
@@ -50,29 +52,57 @@ def claim(db: sqlite_utils.Database, worker_id: str, *, lease_s: float = 60, kin
     kinds = tuple(kinds) if kinds else KINDS
     marks = ",".join("?" * len(kinds))
     with immediate(db):
-        _give_up_on_dead(db, t)
+        _give_up_on_crash_loops(db, t)
         row = one(db, f"SELECT * FROM jobs WHERE kind IN ({marks}) AND (status = 'queued' OR "
                       f"(status = 'running' AND lease_expires < ?)) ORDER BY id LIMIT 1", [*kinds, t])
         if row is None:
             return None
         reclaimed = row["status"] == "running"
+        stalls = row["stalls"] or 0
+        if reclaimed:  # its worker died: a stall unless the job saved something since it was claimed
+            stalls = stalls + 1 if row["save_points"] == row["claim_save_points"] else 0
         db.execute("UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1, "
-                   "started_at = COALESCE(started_at, ?), updated_at = ?, "
-                   "message = CASE WHEN ? THEN 'resumed after a worker stopped' ELSE 'started' END WHERE id = ?",
-                   [worker_id, t + lease_s, t, t, reclaimed, row["id"]])
+                   "stalls = ?, claim_save_points = save_points, started_at = COALESCE(started_at, ?), "
+                   "updated_at = ?, message = CASE WHEN ? THEN 'resumed after a worker stopped' ELSE 'started' END "
+                   "WHERE id = ?", [worker_id, t + lease_s, stalls, t, t, reclaimed or row["attempts"] > 0, row["id"]])
         add_event(db, row["id"], "reclaimed" if reclaimed else "claimed",
-                  {"worker": worker_id, "previous": row["lease_owner"], "attempt": row["attempts"] + 1})
+                  {"worker": worker_id, "previous": row["lease_owner"], "attempt": row["attempts"] + 1,
+                   "stalls": stalls})
         return get_job(db, row["id"])
 
 
-def _give_up_on_dead(db: sqlite_utils.Database, t: float) -> None:
-    dead = list(db.query("SELECT id, attempts FROM jobs WHERE status = 'running' AND lease_expires < ? "
-                         "AND attempts >= max_attempts", [t]))
+def _give_up_on_crash_loops(db: sqlite_utils.Database, t: float) -> None:
+    """Fail the jobs whose worker died again without the job saving anything since its last claim, for the
+    ``max_attempts``-th time in a row. A job that keeps saving work survives any number of worker deaths."""
+    dead = list(db.query("SELECT id, stage, stalls FROM jobs WHERE status = 'running' AND lease_expires < ? "
+                         "AND save_points = claim_save_points AND stalls + 1 >= max_attempts", [t]))
     for row in dead:
-        reason = f"its worker stopped {row['attempts']} times; giving up"
+        where = f" in the {row['stage']} stage" if row["stage"] else ""
+        reason = (f"its worker stopped {row['stalls'] + 1} times in a row{where} without saving any progress "
+                  "(a crash loop); giving up")
         db.execute("UPDATE jobs SET status = 'failed', error = ?, message = ?, finished_at = ?, updated_at = ?, "
                    "lease_owner = NULL, lease_expires = NULL WHERE id = ?", [reason, reason, t, t, row["id"]])
         add_event(db, row["id"], "failed", {"reason": reason})
+
+
+def save_point(db: sqlite_utils.Database, job_id: int, worker_id: str, what: str = "") -> bool:
+    """Count durable work the job just saved (a take, a line, a stage, a checkpoint); False if not ours."""
+    cur = db.execute("UPDATE jobs SET save_points = save_points + 1, stalls = 0 "
+                     "WHERE id = ? AND lease_owner = ? AND status = 'running'", [job_id, worker_id])
+    return cur.rowcount == 1
+
+
+def release(db: sqlite_utils.Database, job_id: int, worker_id: str) -> bool:
+    """Give a running job back to the queue (its worker is shutting down): the next claim resumes it, and it
+    does not count as a crash. False when it was no longer this worker's."""
+    t = now()
+    with immediate(db):
+        ok = db.execute("UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires = NULL, updated_at = ?, "
+                        "message = 'waiting: its worker stopped; it resumes where it was' "
+                        "WHERE id = ? AND lease_owner = ? AND status = 'running'", [t, job_id, worker_id]).rowcount == 1
+        if ok:
+            add_event(db, job_id, "released", {"worker": worker_id})
+    return ok
 
 
 def heartbeat(db: sqlite_utils.Database, job_id: int, worker_id: str, lease_s: float = 60) -> bool:

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 
 from bot.settings import Settings
+from studio import signals
 
 NAME = "run"
 HELP = "run the Discord bot (needs DISCORD_TOKEN in .env)"
 ORDER = 10
 
 log = logging.getLogger(__name__)
+WORKER_STOP_S = 10.0  # how long a stop waits for the inline worker to give its job back
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,21 +40,36 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if problem:  # fail fast rather than run without the challenges asked for
         raise CliError(problem)
     settings.ensure_home()
-    stop = None
+    worker = thread = None
     if settings.inline_worker and not args.no_worker:
         from bot.worker import Worker
 
-        _thread, stop = Worker(settings).start_thread()
+        worker = Worker(settings)
+        thread, _ = worker.start_thread()
     bot = build_bot(settings, sync_commands=not args.no_sync)
     import discord
 
     try:
-        bot.run(token, log_handler=None)  # logging is already set up by the CLI; the token is never logged
+        asyncio.run(_serve(bot, token))  # logging is already set up by the CLI; the token is never logged
     except discord.LoginFailure:
         raise CliError("Discord rejected DISCORD_TOKEN; reset it in the Developer Portal and update .env") from None
     except discord.PrivilegedIntentsRequired:
         raise CliError("enable the Message Content intent for this bot in the Developer Portal (Bot tab)") from None
     finally:
-        if stop is not None:
-            stop.set()
+        if worker is not None:  # the job in hand is given back at its next progress report, resumable
+            worker.stopping.set()
+            thread.join(WORKER_STOP_S)
+            if thread.is_alive():
+                log.warning("the worker thread did not stop within %ss; its job resumes after its lease", WORKER_STOP_S)
     return 0
+
+
+async def _serve(bot, token: str) -> None:
+    """Run the bot until it closes; SIGINT or SIGTERM close it (whatever dispositions were inherited)."""
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task] = []
+    signals.install_on_loop(loop, lambda: closing.append(loop.create_task(bot.close())))
+    async with bot:
+        await bot.start(token)
+    for task in closing:
+        await task

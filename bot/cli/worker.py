@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 
 from bot.cli import CliError
 from bot.settings import Settings
+from studio import signals
 
 NAME = "worker"
 HELP = "run queued jobs (make, write, film, train) from BENJAMIN_HOME's database"
@@ -40,14 +39,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("--lease must be at least 1 second and --poll above 0")
     settings.ensure_home()
     worker = Worker(settings, worker_id=args.worker_id, lease_s=args.lease, poll_s=args.poll, kinds=kinds)
-    stop = threading.Event()
-    def _stop(signum, _frame):  # finish the job in hand, then stop; a second signal stops at once
-        log.info("stopping after the current job (signal again to stop now)")
-        stop.set()
-        signal.signal(signum, signal.SIG_DFL)
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, _stop)
+    signals.install(worker.stopping.set)  # the running job is given back; a second signal ends us at once
+    stop = worker.stopping
     if not args.until_empty:
         worker.run_forever(stop)
         return 0

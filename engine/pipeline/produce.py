@@ -36,6 +36,7 @@ def run_stage(stage: Stage, inputs, job_dir: Path, on_progress: ProgressFn, timi
     out = stage.run(inputs, job_dir, report)
     timings[stage.name] = time.monotonic() - t0
     log.info("%s: done in %.1fs", stage.name, timings[stage.name])
+    on_progress(Progress(stage.name, 1.0, "done", 0.0, saved=f"{stage.name} stage"))
     return out
 
 

@@ -104,6 +104,8 @@ def train(corpus: list[Path], config: TrainConfig, out: Path, resume: bool = Fal
             if ckpt.step % config.eval_every == 0 or done or time.monotonic() - last_save > config.save_every_s:
                 _save(ckpt, model, opt, streams, val_bpc, data, config, out, half=False, state=state)
                 last_save = time.monotonic()
+                on_progress(Progress("train", ckpt.step / config.steps, f"checkpoint saved at step {ckpt.step}",
+                                     saved=f"step {ckpt.step}"))
             _report(on_progress, clock, ckpt.step, first, config, loss.item(), val_bpc, seen)
     except Cancelled:
         _save(ckpt, model, opt, streams, val_bpc, data, config, out, half=False, state=state)

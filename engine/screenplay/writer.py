@@ -42,6 +42,7 @@ class WriteOptions:
     model: Path | None = None  # checkpoint (or a transformers model folder); None = the shipped one
     device: str = "auto"  # auto | cpu | cuda
     max_cast: int = 4  # speaking characters per take, at most
+    first_index: int = 1  # the first take's number (files take-N); later ones count up from it
 
 
 @dataclass
@@ -80,7 +81,7 @@ def write_takes(brief: Brief, options: WriteOptions = WriteOptions(), out_dir: P
         texts, logprobs = _sample_lstm(model_path, brief, seeds, lines, options, on_progress)
     takes = []
     for k, (text, lp, seed) in enumerate(zip(texts, logprobs, seeds), start=1):
-        takes.append(finish_take(k, text, brief, seed, lines, lp, options.max_cast))
+        takes.append(finish_take(options.first_index + k - 1, text, brief, seed, lines, lp, options.max_cast))
     if out_dir is not None:
         _write_files(takes, Path(out_dir), on_progress)
     on_progress(Progress("write", 1.0, f"wrote {len(takes)} take(s)"))
@@ -203,4 +204,5 @@ def _write_files(takes: list[Take], out_dir: Path, on_progress: ProgressFn) -> N
         tmp.replace(take.fountain_path)
         take.pdf_path = render_pdf(take.fountain, out_dir / f"take-{take.index}.pdf")
         take.fdx_path = write_fdx(take.screenplay, out_dir / f"take-{take.index}.fdx")
-        on_progress(Progress("write", 0.95 + 0.05 * take.index / len(takes), f"saved take {take.index}"))
+        done = takes.index(take) + 1
+        on_progress(Progress("write", 0.95 + 0.05 * done / len(takes), f"saved take {take.index}"))

@@ -126,7 +126,11 @@ def voice_screenplay(screenplay: Screenplay, out_dir: Path, voices: dict[str, Vo
         on_progress(Progress("voice", index / max(1, len(spoken)), f"line {index + 1}/{len(spoken)}: {d.character}",
                              clock.eta(index / max(1, len(spoken)))))
         spec = cast[d.character]
+        fresh = not any(out_dir.glob(f"{index:03d}_*.wav"))
         lines.append(_voice_line(index, scene, d.character, d.text, d.parenthetical, spec, out_dir, config))
+        if fresh:  # a new WAV is on disk: a killed job resumes after it
+            on_progress(Progress("voice", (index + 1) / max(1, len(spoken)), f"voiced line {index + 1}",
+                                 saved=f"line {index + 1}"))
     on_progress(Progress("voice", 1.0, f"{len(lines)} lines voiced", 0.0))
     return lines
 

@@ -91,12 +91,19 @@ def test_bot_py_run_needs_a_token():
     assert r.returncode == 2 and "DISCORD_TOKEN is not set" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_bot_py_run_connects_and_answers(discord_double, tmp_path):
-    d, w = discord_double, discord_double.default
-    env = {**os.environ, "BENJAMIN_HOME": str(tmp_path / "home"), "DISCORD_TOKEN": d.token,
+def _bot_py_run(d, home: Path, ignore_sigint: bool = False) -> subprocess.Popen:
+    env = {**os.environ, "BENJAMIN_HOME": str(home), "DISCORD_TOKEN": d.token,
            "DISCORD_API_BASE": d.api_base, "BENJAMIN_INLINE_WORKER": "1"}
-    proc = subprocess.Popen([sys.executable, "bot.py", "--env-file", "/nonexistent", "run"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def ignore():  # what a shell's background job (`bot.py run &`) inherits
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return subprocess.Popen([sys.executable, "bot.py", "--env-file", "/nonexistent", "run"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ignore if ignore_sigint else None)
+
+
+def test_bot_py_run_connects_and_answers_and_stops_on_sigint_even_started_with_it_ignored(discord_double, tmp_path):
+    d, w = discord_double, discord_double.default
+    proc = _bot_py_run(d, tmp_path / "home", ignore_sigint=True)
     try:
         d.wait_for(lambda: "film" in d.commands() and d.connected, timeout=60, what="bot.py run to connect")
         assert {"film", "queue", "cancel", "produce", "job", "cast", "train"} <= set(d.commands())
@@ -105,8 +112,25 @@ def test_bot_py_run_connects_and_answers(discord_double, tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
-    assert "Traceback" not in err, err[-2000:]
+    assert proc.returncode == 0 and "Traceback" not in err, err[-2000:]
     assert d.token not in err + out
+
+
+def test_bot_py_run_stops_on_sigterm_with_a_job_running_and_gives_the_job_back(discord_double, tmp_path):
+    from storage import jobs
+    from tests.studio.test_worker_process import make_job
+
+    db, job = make_job(tmp_path / "home", takes=2)
+    proc = _bot_py_run(discord_double, tmp_path / "home")
+    try:
+        discord_double.wait_for(lambda: discord_double.connected and jobs.get_job(db, job)["save_points"] > 0,
+                                timeout=120, what="bot.py run to connect and its worker to start the job")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err, err[-2000:]
+    row = jobs.get_job(db, job)
+    assert row["status"] == "queued" and row["lease_owner"] is None  # resumable by the next worker
 
 
 def test_a_failing_command_answers_instead_of_going_silent(make_stack, discord_double, monkeypatch):

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import BriefError, FaceError
-from engine.pipeline import CastInputs, CastMember, CastStage, Stage, SwapStage, TakeInfo, assign, pick_take
+from engine.brief import Brief
+from engine.errors import BriefError, Cancelled, FaceError
+from engine.pipeline import (CastInputs, CastMember, CastStage, Stage, SwapStage, TakeInfo, WriteInputs, WriteStage,
+                             assign, pick_take)
 from engine.pipeline.swap import SwapInputs
 from engine.pipeline.stage import from_jsonable, to_jsonable
 from engine.progress import null_progress
@@ -76,3 +78,27 @@ def test_pick_take():
         pick_take(takes, 7)
     with pytest.raises(BriefError):
         pick_take([])
+
+
+def test_write_stage_resumes_after_its_last_saved_take(tmp_path):
+    brief = Brief("The Test", lines=("I was never meant to keep the light.",), props=("a brass telescope",), pages=0.5)
+    inputs = WriteInputs(brief, takes=3, seed=5)
+    saved = []
+
+    def killed_after_take_2(p):
+        if p.saved:
+            saved.append(p.saved)
+        if p.saved == "take 2":
+            raise Cancelled("the worker died")
+
+    with pytest.raises(Cancelled):
+        WriteStage().run(inputs, tmp_path, killed_after_take_2)
+    folder = tmp_path / "write"
+    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("take-*.fountain")}
+    assert sorted(before) == ["take-1.fountain", "take-2.fountain"] and not WriteStage().is_done(tmp_path)
+    saved.clear()
+    infos = WriteStage().run(inputs, tmp_path, lambda p: p.saved and saved.append(p.saved))
+    assert saved == ["take 3"]  # takes 1 and 2 were not written again
+    assert before == {p.name: p.stat().st_mtime_ns for p in folder.glob("take-[12].fountain")}
+    assert [i.index for i in infos] == [1, 2, 3] and [i.seed for i in infos] == [5, 6, 7]
+    assert all("I was never meant to keep the light." in i.fountain_path.read_text() for i in infos)

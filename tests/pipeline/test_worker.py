@@ -142,3 +142,30 @@ def test_two_worker_threads_never_run_the_same_job(tmp_path):
     assert sorted(ran) == ids  # each job exactly once
     owners = {e["data"]["worker"] for j in ids for e in jobs.events(db, j) if e["kind"] == "claimed"}
     assert owners <= {"w0", "w1"}
+
+
+def test_stopping_gives_the_running_job_back_and_another_worker_resumes_it(tmp_path):
+    settings = _settings(tmp_path)
+    db = open_db(settings.db_path)
+    job = jobs.enqueue(db, "make", {})
+    started = threading.Event()
+
+    def slow(ctx):
+        started.set()
+        for i in range(2000):
+            ctx.on_progress(Progress("voice", i / 2000, saved=f"line {i}"))
+            time.sleep(0.01)
+        return {"finished": True}
+
+    worker = Worker(settings, worker_id="w1", handlers={"make": slow})
+    thread, stop = worker.start_thread()
+    assert started.wait(10)
+    stop.set()
+    thread.join(20)
+    assert not thread.is_alive()
+    row = jobs.get_job(db, job)
+    assert row["status"] == "queued" and row["lease_owner"] is None and row["save_points"] > 0
+    assert "released" in [e["kind"] for e in jobs.events(db, job)]
+    Worker(settings, worker_id="w2", handlers={"make": lambda ctx: {"resumed": ctx.job["attempts"]}}).run_once()
+    row = jobs.get_job(db, job)
+    assert row["status"] == "done" and row["result"] == {"resumed": 2} and row["stalls"] == 0

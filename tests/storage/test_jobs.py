@@ -41,6 +41,39 @@ def test_expired_lease_is_reclaimed_then_given_up(db):
     assert [e["kind"] for e in jobs.events(db, job)] == ["queued", "claimed", "reclaimed", "failed"]
 
 
+def test_a_job_that_saves_progress_survives_any_number_of_worker_deaths(db):
+    job = jobs.enqueue(db, "make", {})  # max_attempts 3
+    for i in range(10):
+        assert jobs.claim(db, f"w{i}", lease_s=-1)["id"] == job  # claimed, saves a take, then its worker dies
+        assert jobs.save_point(db, job, f"w{i}", f"take {i}")
+    for i in range(3):  # now it dies without saving anything: retried twice
+        assert jobs.claim(db, f"stuck{i}", lease_s=-1)["stalls"] == i
+    jobs.update_progress(db, job, stage="voice", fraction=0.5)
+    assert jobs.claim(db, "last") is None  # the third death in a row without progress: a crash loop
+    row = jobs.get_job(db, job)
+    assert row["status"] == "failed" and row["attempts"] == 13
+    assert "3 times in a row in the voice stage without saving any progress" in row["error"]
+
+
+def test_a_save_point_from_a_worker_that_lost_the_job_does_not_count(db):
+    job = jobs.enqueue(db, "make", {})
+    jobs.claim(db, "w1", lease_s=60)
+    assert not jobs.save_point(db, job, "w2")
+    assert jobs.get_job(db, job)["save_points"] == 0
+
+
+def test_a_released_job_is_queued_again_and_not_counted_as_a_crash(db):
+    job = jobs.enqueue(db, "make", {}, max_attempts=1)
+    jobs.claim(db, "w1", lease_s=60)
+    assert not jobs.release(db, job, "someone-else")
+    assert jobs.release(db, job, "w1")
+    row = jobs.get_job(db, job)
+    assert row["status"] == "queued" and row["lease_owner"] is None and "resumes" in row["message"]
+    again = jobs.claim(db, "w2")
+    assert again["id"] == job and again["stalls"] == 0 and again["message"] == "resumed after a worker stopped"
+    assert [e["kind"] for e in jobs.events(db, job)] == ["queued", "claimed", "released", "claimed"]
+
+
 def test_live_lease_is_not_stolen(db):
     job = jobs.enqueue(db, "make", {})
     jobs.claim(db, "w1", lease_s=60)
