@@ -59,7 +59,7 @@ def run_make(home: Path, argv: list[str]) -> tuple[dict, float]:
     from bot.cli import build_parser
     from bot.cli.make import _payload, brief_from_args
     from bot.settings import Settings
-    from bot.worker import Worker
+    from studio.worker import Worker
     from storage import jobs
     from storage.briefs import create_brief
     from storage.db import open_db
@@ -81,7 +81,7 @@ def run_make(home: Path, argv: list[str]) -> tuple[dict, float]:
 
 def rerun(home: Path, row: dict) -> tuple[dict, float]:
     """Run the same job folder again (as a resumed job would): every stage should be skipped."""
-    from bot.jobs_runner import JobContext, run_make
+    from studio.handlers import JobContext, run_job
     from bot.settings import Settings
     from engine.progress import null_progress
     from storage.db import open_db
@@ -89,7 +89,7 @@ def rerun(home: Path, row: dict) -> tuple[dict, float]:
     settings = Settings(home=home, device="cpu")
     ctx = JobContext(settings, open_db(settings.db_path), row, settings.jobs_dir / str(row["id"]), null_progress)
     t0 = time.perf_counter()
-    result = run_make(ctx)
+    result = run_job(ctx)
     return result, time.perf_counter() - t0
 
 

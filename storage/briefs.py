@@ -6,7 +6,7 @@ import sqlite_utils
 from storage.db import StorageError, dumps, loads, one
 from storage.db import now as _now
 
-STATUSES = ("writing", "voting", "producing", "done", "failed", "cancelled")
+STATUSES = ("writing", "voting", "producing", "done", "posted", "failed", "cancelled")  # see studio.life
 
 
 def _decode(row: dict | None) -> dict | None:

@@ -238,3 +238,15 @@ def add_event(db: sqlite_utils.Database, job_id: int, kind: str, data=None) -> N
 def events(db: sqlite_utils.Database, job_id: int) -> list[dict]:
     rows = db.query("SELECT * FROM job_events WHERE job_id = ? ORDER BY id", [job_id])
     return [{**r, "data": loads(r["data"], {})} for r in rows]
+
+
+def active_of_kind(db: sqlite_utils.Database, kind: str, guild_id: int) -> list[dict]:
+    """A guild's queued or running jobs of one kind, oldest first."""
+    return [_decode(r) for r in db.query("SELECT * FROM jobs WHERE kind = ? AND guild_id = ? AND status IN "
+                                         "('queued', 'running') ORDER BY id", [kind, guild_id])]
+
+
+def latest_of_kind(db: sqlite_utils.Database, kind: str, guild_id: int) -> dict | None:
+    """A guild's newest job of one kind, whatever its status."""
+    return _decode(one(db, "SELECT * FROM jobs WHERE kind = ? AND guild_id = ? ORDER BY id DESC LIMIT 1",
+                       [kind, guild_id]))

@@ -43,3 +43,8 @@ def winner(db: sqlite_utils.Database, brief_id: int, tiebreak_take_id: int | Non
     if tiebreak_take_id in tied:
         return tiebreak_take_id
     return tied[0]
+
+
+def votes_for_brief(db: sqlite_utils.Database, brief_id: int) -> dict[int, int]:
+    """Who voted for which take: user id -> take id."""
+    return {r["user_id"]: r["take_id"] for r in db["votes"].rows_where("brief_id = ?", [brief_id])}

@@ -135,8 +135,7 @@ def _check_cast(db, names: list[str]) -> None:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    from storage import jobs
-    from storage.briefs import create_brief
+    from studio.briefs import start_brief
 
     brief = brief_from_args(args)
     payload = _payload(args, settings, brief)
@@ -147,8 +146,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         _check_cast(db, payload["cast"])
     if args.footage is not None and str(args.footage) != "library" and not args.demo:
         add_footage(db, settings, args.footage, show=not args.json)
-    brief_id = create_brief(db, brief.to_dict(), source="cli")
-    job_id = jobs.enqueue(db, "make", payload, brief_id=brief_id)
+    brief_id, job_id = start_brief(db, brief.to_dict(), takes=args.takes, source="cli", produce=payload)
     if args.detach:
         print(json.dumps({"job_id": job_id, "brief_id": brief_id}) if args.json else f"queued job {job_id}")
         return 0
@@ -257,10 +255,10 @@ def _slug(title: str) -> str:
 
 def wait_for_job(settings: Settings, db, job_id: int, show: bool = True, lease_s: float = 60) -> dict:
     """Start a worker thread, follow job ``job_id`` until it ends, return its final row."""
-    from bot.worker import Worker
     from storage.jobs import FINISHED, cancel, get_job, queue
+    from studio.worker import workers_for
 
-    worker = Worker(settings, lease_s=lease_s, poll_s=POLL_S)
+    worker = workers_for(settings, lease_s=lease_s, poll_s=POLL_S)[0]  # here, or following a Celery worker
     thread, stop = worker.start_thread()
     bar = _Bar(sys.stderr) if show else None
     try:

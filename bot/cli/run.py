@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import time
 
 from bot.settings import Settings
 from studio import signals
@@ -40,12 +41,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if problem:  # fail fast rather than run without the challenges asked for
         raise CliError(problem)
     settings.ensure_home()
-    worker = thread = None
-    if settings.inline_worker and not args.no_worker:
-        from bot.worker import Worker
+    workers, threads = [], []
+    if settings.remote or (settings.inline_worker and not args.no_worker):
+        from studio.worker import workers_for  # with BENJAMIN_QUEUE_URL: light threads following remote jobs
 
-        worker = Worker(settings)
-        thread, _ = worker.start_thread()
+        workers = workers_for(settings)
+        threads = [w.start_thread()[0] for w in workers]
     bot = build_bot(settings, sync_commands=not args.no_sync)
     import discord
 
@@ -56,11 +57,13 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except discord.PrivilegedIntentsRequired:
         raise CliError("enable the Message Content intent for this bot in the Developer Portal (Bot tab)") from None
     finally:
-        if worker is not None:  # the job in hand is given back at its next progress report, resumable
+        for worker in workers:  # the job in hand is given back at its next progress report, resumable
             worker.stopping.set()
-            thread.join(WORKER_STOP_S)
+        deadline = time.monotonic() + WORKER_STOP_S
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
             if thread.is_alive():
-                log.warning("the worker thread did not stop within %ss; its job resumes after its lease", WORKER_STOP_S)
+                log.warning("a worker thread did not stop within %ss; its job resumes after its lease", WORKER_STOP_S)
     return 0
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import uuid
 
 from bot.cli import CliError
 from bot.settings import Settings
@@ -24,10 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id", dest="worker_id", help="worker name in the job records (default host:pid:random)")
     parser.add_argument("--until-empty", action="store_true",
                         help="stop once no job is queued or running (instead of waiting for more)")
+    parser.add_argument("--queues", default="gpu,cpu",
+                        help="with BENJAMIN_QUEUE_URL: the Celery queues to take jobs from (gpu, cpu or both)")
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.worker import Worker
+    from studio.worker import Worker
     from storage.db import open_db
     from storage.jobs import queue
 
@@ -38,6 +41,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if args.lease < 1 or args.poll <= 0:
         raise CliError("--lease must be at least 1 second and --poll above 0")
     settings.ensure_home()
+    if settings.remote:
+        return celery_worker(args, settings)
     worker = Worker(settings, worker_id=args.worker_id, lease_s=args.lease, poll_s=args.poll, kinds=kinds)
     signals.install(worker.stopping.set)  # the running job is given back; a second signal ends us at once
     stop = worker.stopping
@@ -52,3 +57,35 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             break
         stop.wait(args.poll)  # a job is running elsewhere (or its dead worker's lease has not expired yet)
     return 0
+
+
+def celery_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """A worker machine: Celery (solo pool, prefetch 1, late acks) on BENJAMIN_QUEUE_URL; no database here."""
+    from celery import signals as celery_signals
+    from celery.worker import state
+
+    from studio import remote
+
+    queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+    if not queues or set(queues) - set(remote.QUEUES):
+        raise CliError(f"--queues must name gpu, cpu or both, not {args.queues!r}")
+    remote.configure(settings.queue_url, visibility_s=settings.queue_visibility_s)
+    config = remote.WorkerConfig
+    config.home, config.lease_s, config.device = settings.home, args.lease, settings.device
+    config.queue_url, config.store_url = settings.queue_url, settings.store_url
+
+    def stop() -> None:  # the job in hand goes back to the queue at its next report; Celery then stops
+        config.stopping.set()
+        state.should_stop = 0
+
+    @celery_signals.worker_ready.connect(weak=False)
+    def _ours(**_kwargs) -> None:  # after Celery's own handlers: ours, whatever was inherited
+        signals.install(stop)
+
+    name = args.worker_id or f"benjamin-{'-'.join(queues)}-{uuid.uuid4().hex[:6]}@%h"
+    worker = remote.app.Worker(queues=queues, pool="solo", concurrency=1, prefetch_multiplier=1, hostname=name,
+                               without_heartbeat=True, without_mingle=True, without_gossip=True, quiet=True,
+                               loglevel=settings.log_level, optimization="fair")
+    log.info("worker %s: taking jobs from %s", name, ", ".join(queues))
+    worker.start()
+    return int(worker.exitcode or 0)

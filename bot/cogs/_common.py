@@ -14,8 +14,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 ACK_WITHIN_S = 2.0  # Discord wants the first answer to an interaction within 3 s
 
-WRITER_KEY = "writer_model"  # guild setting: the guild's writer checkpoint ("shipped" or absent = default)
-
 
 def interaction_is_admin(interaction: discord.Interaction) -> bool:
     return is_admin(interaction.user, interaction.permissions)
@@ -34,11 +32,6 @@ def slug(text: str, limit: int = 40) -> str:
     """A file-name-safe slug: ``The Last Lighthouse!`` → ``the-last-lighthouse``."""
     s = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
     return (s[:limit].strip("-") or "film")
-
-
-def cap_message(active: int, cap: int) -> str:
-    return (f"You already have {active} job(s) queued or running; the limit is {cap}. "
-            "Wait for one to finish or `/cancel` it.")
 
 
 async def in_time(interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = False) -> T:

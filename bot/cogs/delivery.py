@@ -16,62 +16,21 @@ from pathlib import Path
 import discord
 from discord.ext import commands, tasks
 
-from bot.cogs._common import cap_message, interaction_is_admin, slug, tell
+from bot.cogs._common import interaction_is_admin, slug, tell
 from bot.text import MESSAGE_LIMIT, excerpt_block, format_duration, format_mb, number_emoji, safe
 from bot.views import ballot_view, smaller_view
+from storage.briefs import get_brief, set_brief_message
+from storage.films import film_for_job
+from storage import jobs as jobstore
+from storage.takes import get_take, set_take_message, takes_for_brief
+from studio.briefs import film_posted, outcome_reported
+from studio.requests import pending_posts, queue_smaller, render_budget_mb
+from studio.voting import open_ballot
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
-KINDS = ("write", "film", "train")
-FILE_MARGIN_BYTES = 512 * 1024  # room for the poster and script beside the mp4
-EXTRA_TAKE_VOTE_S = 120  # a late take gets at least this long to be voted on
 MAX_TRIES = 5  # delivery attempts before giving up on a job
-
-
-def pending(db) -> list[dict]:
-    """Finished jobs to post; a challenge's film is left to the challenge, which premieres it at its deadline."""
-    from storage.challenges import held_film_job_ids
-    from storage.jobs import finished_unposted
-
-    held = held_film_job_ids(db)
-    return [j for j in finished_unposted(db, kinds=KINDS) if j.get("channel_id") and j["id"] not in held]
-
-
-def open_ballot(db, brief_id: int, now: float, vote_s: float) -> dict | None:
-    """Open a brief's vote (writing → voting, closing ``vote_s`` from now, or the brief's own "vote_seconds")
-    or, for a late take, keep it open at least EXTRA_TAKE_VOTE_S more; atomically. Returns the brief as it
-    is now, or None when it is no longer open to votes (closed while its takes were being posted)."""
-    from storage.briefs import get_brief, set_brief_status, set_vote_deadline
-    from storage.db import immediate
-
-    with immediate(db):
-        brief = get_brief(db, brief_id)
-        if brief is None or brief["status"] not in ("writing", "voting"):
-            return None
-        extra = brief["brief"].get("extra") or {}
-        vote_s = extra.get("vote_seconds") or vote_s  # see film.start_brief
-        if brief["status"] == "writing":
-            deadline = extra.get("vote_closes_at") or now + vote_s  # a challenge's close is set when it opens
-            set_brief_status(db, brief_id, "voting")
-        else:
-            deadline = max(brief.get("vote_deadline") or 0, now + min(vote_s, EXTRA_TAKE_VOTE_S))
-        set_vote_deadline(db, brief_id, deadline)
-        return get_brief(db, brief_id)
-
-
-def queue_smaller(db, job: dict, payload: dict, user_id: int, cap: int) -> int | str:
-    """Queue ``job``'s film again with ``payload``, within ``user_id``'s cap, in one transaction (a double
-    click cannot pass the cap twice); a string is a refusal to show."""
-    from storage.db import immediate
-    from storage.jobs import enqueue, user_active_count
-
-    with immediate(db):
-        active = user_active_count(db, user_id)
-        if cap and active >= cap:
-            return cap_message(active, cap)
-        return enqueue(db, "film", payload, requester_id=job["requester_id"], guild_id=job["guild_id"],
-                       channel_id=job["channel_id"], brief_id=job["brief_id"])
 
 
 def _closers(requester_id: int, me) -> str:
@@ -79,11 +38,6 @@ def _closers(requester_id: int, me) -> str:
     if me is not None and requester_id == me.id:
         return "an admin closes it; ties go to the lowest take number."
     return f"<@{requester_id}> or an admin closes it; ties go to the requester's pick."
-
-
-def render_budget_mb(limit_mb: float) -> float:
-    """What the renderer may use of a guild's upload limit, leaving room for the other attachments."""
-    return max(1.0, round(limit_mb - FILE_MARGIN_BYTES / 2**20 - 0.05 * limit_mb, 2))
 
 
 class Delivery(commands.Cog):
@@ -103,7 +57,7 @@ class Delivery(commands.Cog):
     @tasks.loop(seconds=POLL_SECONDS)
     async def loop(self) -> None:
         try:
-            jobs = await self.bot.db(pending)
+            jobs = await self.bot.db(pending_posts)
         except Exception:
             log.exception("delivery: cannot read finished jobs")
             return
@@ -125,14 +79,13 @@ class Delivery(commands.Cog):
 
     async def _failed_delivery(self, job: dict, error: Exception) -> None:
         """Log; after MAX_TRIES give up on this job (so it is not retried forever) and say so if possible."""
-        from storage.jobs import mark_posted
 
         n = self._tries[job["id"]] = self._tries.get(job["id"], 0) + 1
         log.warning("job %s: delivery failed (%s: %s), try %d", job["id"], type(error).__name__, error, n)
         if n < MAX_TRIES:
             return
         try:
-            await self.bot.db(mark_posted, job["id"], None)
+            await self.bot.db(jobstore.mark_posted, job["id"], None)
         except Exception:  # raising here would end the delivery loop for every job; try again next tick
             log.exception("job %s: cannot record that its delivery was given up", job["id"])
             return
@@ -149,25 +102,22 @@ class Delivery(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def deliver(self, job: dict) -> None:
-        from storage.jobs import mark_posted
 
         channel = await self.bot.channel(job["channel_id"])
         if channel is None:
             log.warning("job %s: channel %s is gone; not posting", job["id"], job["channel_id"])
-            await self.bot.db(mark_posted, job["id"], None)
+            await self.bot.db(jobstore.mark_posted, job["id"], None)
             return
         handler = {"write": self._write_done, "film": self._film_done, "train": self._train_done}[job["kind"]]
         if job["status"] == "done":
             message_id = await handler(job, channel)
         else:
             message_id = await self._not_done(job, channel)
-        await self.bot.db(mark_posted, job["id"], message_id)
+        await self.bot.db(jobstore.mark_posted, job["id"], message_id)
 
     # ---- takes -----------------------------------------------------------------------------------
 
     async def _write_done(self, job: dict, channel) -> int | None:
-        from storage.briefs import get_brief
-        from storage.takes import takes_for_brief
 
         brief_row = await self.bot.db(get_brief, job["brief_id"])
         takes = await self.bot.db(takes_for_brief, job["brief_id"])
@@ -182,7 +132,6 @@ class Delivery(commands.Cog):
         return last
 
     async def _post_take(self, channel, brief_row: dict, take: dict, open_vote: bool) -> int:
-        from storage.takes import set_take_message
 
         i = take["index"]
         fountain = Path(take["fountain_path"])
@@ -207,7 +156,6 @@ class Delivery(commands.Cog):
         return msg.id
 
     async def _post_ballot(self, channel, brief_row: dict, n_takes: int) -> int | None:
-        from storage.briefs import set_brief_message
 
         s = self.bot.settings
         brief_id = brief_row["id"]
@@ -233,9 +181,6 @@ class Delivery(commands.Cog):
     # ---- films -----------------------------------------------------------------------------------
 
     async def _film_done(self, job: dict, channel) -> int | None:
-        from storage.briefs import get_brief, set_brief_status
-        from storage.films import film_for_job
-        from storage.takes import get_take
 
         film = await self.bot.db(film_for_job, job["id"]) or {}
         result = job.get("result") or {}
@@ -263,7 +208,7 @@ class Delivery(commands.Cog):
                                      "press the button for a smaller render that fits.",
                                      view=smaller_view(job["id"]))
         if brief_row:
-            await self.bot.db(set_brief_status, brief_row["id"], "done")
+            await self.bot.db(film_posted, brief_row["id"])
         return msg.id
 
     async def _upload_film(self, channel, text: str, path: Path, name: str, limit: int, extras):
@@ -295,9 +240,8 @@ class Delivery(commands.Cog):
 
     async def smaller_from_interaction(self, interaction: discord.Interaction, job_id: int) -> None:
         """📉 button: queue the same film again with a smaller size budget."""
-        from storage.jobs import get_job
 
-        job = await self.bot.db(get_job, job_id)
+        job = await self.bot.db(jobstore.get_job, job_id)
         if job is None:
             await tell(interaction, f"Job #{job_id} is gone.")
             return
@@ -326,8 +270,6 @@ class Delivery(commands.Cog):
         return msg.id
 
     async def _not_done(self, job: dict, channel) -> int:
-        from storage.briefs import get_brief, set_brief_status
-        from storage.takes import takes_for_brief
 
         what = {"write": "Writing takes", "film": "Making the film", "train": "Training"}[job["kind"]]
         if job["status"] == "cancelled":
@@ -335,12 +277,7 @@ class Delivery(commands.Cog):
         else:
             reason = job.get("error") or job.get("message") or "unknown reason"
             text = f"❌ {what} (job #{job['id']}) failed: {safe(reason, 500)}"
-        if job.get("brief_id"):
-            b = await self.bot.db(get_brief, job["brief_id"])
-            has_takes = bool(await self.bot.db(takes_for_brief, job["brief_id"]))
-            if b and (job["kind"] == "film" or (b["status"] == "writing" and not has_takes)):
-                new = "cancelled" if job["status"] == "cancelled" else "failed"
-                await self.bot.db(set_brief_status, b["id"], new)
+        await self.bot.db(outcome_reported, job)
         msg = await channel.send(text)
         return msg.id
 

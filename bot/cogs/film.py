@@ -1,4 +1,4 @@
-"""Briefs in: ``/film`` and the free-text mention form. Both store a brief and queue a "write" job."""
+"""Briefs in: ``/film`` and the free-text mention form. Both start a brief (studio.briefs.start_brief)."""
 from __future__ import annotations
 
 import logging
@@ -9,44 +9,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.brief_parse import HOW_TO, describe_missing, parse_brief
-from bot.cogs._common import WRITER_KEY, cap_message, in_time, tell
+from bot.cogs._common import in_time, tell
 from bot.text import brief_summary, safe
 from engine.brief import Brief
 from engine.errors import BriefError
+from studio.briefs import DEFAULT_TAKES, start_brief
 
 log = logging.getLogger(__name__)
-
-DEFAULT_TAKES = 3
-
-
-def start_brief(db, brief: dict, *, takes: int, guild_id: int, channel_id: int, requester_id: int,
-                source: str, cap: int, vote_seconds: int | None = None) -> tuple[int, int] | str:
-    """Store the brief and queue its write job in one transaction; a string is a refusal to show.
-
-    ``vote_seconds``: how long its vote stays open (default BENJAMIN_VOTE_SECONDS), kept in the
-    brief's "extra" data where the ballot reads it.
-    """
-    from storage import jobs
-    from storage.briefs import create_brief
-    from storage.db import immediate
-    from storage.settings import get_guild_setting
-
-    if vote_seconds is not None:
-        brief = {**brief, "extra": {**(brief.get("extra") or {}), "vote_seconds": int(vote_seconds)}}
-    with immediate(db):
-        active = jobs.user_active_count(db, requester_id)
-        if cap and active >= cap:
-            return cap_message(active, cap)
-        brief_id = create_brief(db, brief, guild_id=guild_id, channel_id=channel_id,
-                                requester_id=requester_id, source=source)
-        payload = {"brief_id": brief_id, "takes": takes}
-        model = get_guild_setting(db, guild_id, WRITER_KEY)
-        if model and model != "shipped":
-            payload["model"] = model
-        job_id = jobs.enqueue(db, "write", payload, requester_id=requester_id, guild_id=guild_id,
-                              channel_id=channel_id, brief_id=brief_id)
-    return brief_id, job_id
-
 
 class Film(commands.Cog):
     def __init__(self, bot) -> None:

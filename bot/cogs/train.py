@@ -16,8 +16,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs._common import WRITER_KEY, interaction_is_admin, slug, tell
+from bot.cogs._common import interaction_is_admin, slug, tell
 from bot.text import safe
+from studio.briefs import WRITER_KEY
+from studio.requests import queue_train, train_status
 
 log = logging.getLogger(__name__)
 
@@ -45,33 +47,6 @@ def _check_text(path: Path) -> str | None:
     if len(text.strip()) < 200:
         return f"{safe(path.name, 80)}: too little text to learn from (under 200 characters)"
     return None
-
-
-def queue_train(db, corpus: list[str], preset: str, steps: int | None, *, guild_id: int, channel_id: int,
-                user_id: int, cap: int = 0) -> int | str:
-    """Queue a training job (one per guild at a time, within the user's cap); a string is a refusal."""
-    from bot.cogs._common import cap_message
-    from storage.db import immediate
-    from storage.jobs import enqueue, user_active_count
-
-    with immediate(db):
-        active = user_active_count(db, user_id)
-        if cap and active >= cap:
-            return cap_message(active, cap)
-        busy = list(db.query("SELECT id FROM jobs WHERE kind = 'train' AND guild_id = ? AND status IN "
-                             "('queued', 'running')", [guild_id]))
-        if busy:
-            return f"This server already has a training job (#{busy[0]['id']}); wait for it or `/cancel` it."
-        payload = {"corpus": corpus, "preset": preset, "steps": steps, "guild_id": guild_id}
-        return enqueue(db, "train", payload, requester_id=user_id, guild_id=guild_id, channel_id=channel_id)
-
-
-def train_status(db, guild_id: int) -> dict:
-    from storage.settings import get_guild_setting
-
-    last = list(db.query("SELECT id, status, message, error, finished_at FROM jobs WHERE kind = 'train' "
-                         "AND guild_id = ? ORDER BY id DESC LIMIT 1", [guild_id]))
-    return {"writer": get_guild_setting(db, guild_id, WRITER_KEY), "last": last[0] if last else None}
 
 
 class Train(commands.Cog):

@@ -16,125 +16,15 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.cogs._common import interaction_is_admin, tell
-from bot.cogs.delivery import render_budget_mb
 from bot.text import emoji_number, number_emoji, safe, tally_text
+from storage.briefs import briefs_voting_due, get_brief
+from studio.requests import render_budget_mb
+from studio.voting import (close_vote, latest_voting_brief, more_takes, reconcile_votes, record_reaction,
+                           voting_takes)
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
-
-
-def record_reaction(db, message_id: int, user_id: int, emoji: str, added: bool) -> str | None:
-    """Apply one reaction event; returns "cast", "withdrawn" or None when it is not a vote."""
-    from storage.briefs import get_brief
-    from storage.takes import take_by_message
-    from storage.votes import cast_vote, withdraw_vote
-
-    take = take_by_message(db, message_id)
-    if take is None or emoji_number(emoji) != take["index"]:
-        return None
-    brief = get_brief(db, take["brief_id"])
-    if brief is None or brief["status"] != "voting":
-        return None
-    if added:
-        cast_vote(db, take["brief_id"], user_id, take["id"])
-        return "cast"
-    return "withdrawn" if withdraw_vote(db, take["brief_id"], user_id, take["id"]) else None
-
-
-def close_vote(db, brief_id: int, max_mb: float, overrides: dict | None = None) -> dict | None:
-    """Close a voting brief and queue the winner's film job, atomically; None when it was not voting."""
-    from storage import jobs
-    from storage.briefs import get_brief, set_brief_status
-    from storage.db import immediate
-    from storage.takes import takes_for_brief
-    from storage.votes import tally, user_vote, winner
-
-    with immediate(db):
-        brief = get_brief(db, brief_id)
-        if brief is None or brief["status"] != "voting":
-            return None
-        counts = tally(db, brief_id)
-        take_id = winner(db, brief_id, tiebreak_take_id=user_vote(db, brief_id, brief["requester_id"]))
-        if take_id is None:
-            set_brief_status(db, brief_id, "failed")
-            return {"brief": brief, "take": None, "tally": counts, "job_id": None, "index_of": {}}
-        set_brief_status(db, brief_id, "producing")
-        payload = {**(overrides or {}), "brief_id": brief_id, "take_id": take_id, "max_mb": max_mb,
-                   "cast_guild_id": brief["guild_id"]}
-        job_id = jobs.enqueue(db, "film", payload,
-                              requester_id=brief["requester_id"], guild_id=brief["guild_id"],
-                              channel_id=brief["channel_id"], brief_id=brief_id)
-    index_of = {t["id"]: t["index"] for t in takes_for_brief(db, brief_id)}
-    return {"brief": brief, "take": take_id, "tally": counts, "job_id": job_id, "index_of": index_of}
-
-
-def voting_takes(db) -> list[tuple[dict, list[dict]]]:
-    """Every open vote with its posted takes."""
-    from storage.briefs import briefs_with_status
-    from storage.takes import takes_for_brief
-
-    return [(b, [t for t in takes_for_brief(db, b["id"]) if t.get("message_id")])
-            for b in briefs_with_status(db, "voting")]
-
-
-def reconcile_votes(db, brief_id: int, reacted: dict[int, list[int]]) -> int:
-    """Make stored votes match the reactions on the take messages (seen while the bot was away).
-
-    ``reacted``: user id -> take ids they react to, in take order. A stored vote still backed by a
-    reaction stays; otherwise the user's last reacted take counts; votes with no reaction go.
-    Returns the number of votes changed.
-    """
-    from storage.db import immediate
-    from storage.votes import cast_vote, withdraw_vote
-
-    changed = 0
-    with immediate(db):
-        stored = {r["user_id"]: r["take_id"] for r in db.query(
-            "SELECT user_id, take_id FROM votes WHERE brief_id = ?", [brief_id])}
-        for user_id, take_id in stored.items():
-            if take_id not in reacted.get(user_id, ()):
-                changed += withdraw_vote(db, brief_id, user_id, take_id)
-        for user_id, takes in reacted.items():
-            if takes and stored.get(user_id) not in takes:
-                cast_vote(db, brief_id, user_id, takes[-1])
-                changed += 1
-    return changed
-
-
-def latest_voting_brief(db, channel_id: int) -> dict | None:
-    from storage.briefs import briefs_with_status
-
-    rows = [b for b in briefs_with_status(db, "voting") if b["channel_id"] == channel_id]
-    return rows[-1] if rows else None
-
-
-def more_takes(db, brief_id: int, user_id: int, max_takes: int, cap: int) -> tuple[int, int] | str:
-    """Queue one more take of a voting brief, within the per-brief and per-user caps."""
-    from storage import jobs
-    from storage.briefs import get_brief
-    from storage.db import immediate
-    from storage.takes import takes_for_brief
-
-    with immediate(db):
-        brief = get_brief(db, brief_id)
-        if brief is None or brief["status"] != "voting":
-            return "Voting on that brief is closed, so no more takes."
-        have = len(takes_for_brief(db, brief_id))
-        brief_jobs = jobs.jobs_for_brief(db, brief_id)
-        coming = sum(int(j["payload"].get("takes", 1)) for j in brief_jobs
-                     if j["kind"] == "write" and j["status"] in jobs.ACTIVE)
-        if have + coming >= max_takes:
-            return f"This brief already has {have + coming} take(s) written or on the way; the limit is {max_takes}."
-        active = jobs.user_active_count(db, user_id)
-        if cap and active >= cap:
-            return f"You already have {active} job(s) queued or running; the limit is {cap}."
-        payload = {"brief_id": brief_id, "takes": 1, "start_index": have + coming}  # worker numbers it have+coming+1
-        if brief_jobs and brief_jobs[0]["payload"].get("model"):  # the same writer as the first takes
-            payload["model"] = brief_jobs[0]["payload"]["model"]
-        job_id = jobs.enqueue(db, "write", payload, requester_id=user_id, guild_id=brief["guild_id"],
-                              channel_id=brief["channel_id"], brief_id=brief_id)
-    return have + coming + 1, job_id
 
 
 class Vote(commands.Cog):
@@ -165,7 +55,8 @@ class Vote(commands.Cog):
     async def _react(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
         if self.bot.user is None or payload.user_id == self.bot.user.id:
             return  # the bot's own number reactions are not votes
-        outcome = await self.bot.db(record_reaction, payload.message_id, payload.user_id, str(payload.emoji), added)
+        outcome = await self.bot.db(record_reaction, payload.message_id, payload.user_id,
+                                     emoji_number(str(payload.emoji)), added)
         if outcome:
             log.debug("vote %s by %s on message %s", outcome, payload.user_id, payload.message_id)
 
@@ -208,7 +99,6 @@ class Vote(commands.Cog):
 
     @tasks.loop(seconds=POLL_SECONDS)
     async def deadlines(self) -> None:
-        from storage.briefs import briefs_voting_due
 
         try:
             due = await self.bot.db(briefs_voting_due, time.time())
@@ -229,7 +119,6 @@ class Vote(commands.Cog):
 
     async def close(self, brief_id: int, reason: str) -> dict | None:
         """Close the vote (once), announce the winner in the brief's channel; None if it was not open."""
-        from storage.briefs import get_brief
 
         brief = await self.bot.db(get_brief, brief_id)
         if brief is None:
@@ -263,7 +152,6 @@ class Vote(commands.Cog):
 
     async def close_from_interaction(self, interaction: discord.Interaction, brief_id: int) -> None:
         """✅ Close vote button."""
-        from storage.briefs import get_brief
 
         brief = await self.bot.db(get_brief, brief_id)
         if brief is None:
@@ -280,7 +168,6 @@ class Vote(commands.Cog):
     @app_commands.describe(brief="Brief number (default: the latest vote in this channel)")
     @app_commands.guild_only()
     async def produce(self, interaction: discord.Interaction, brief: Optional[int] = None) -> None:
-        from storage.briefs import get_brief
 
         row = (await self.bot.db(get_brief, brief) if brief is not None
                else await self.bot.db(latest_voting_brief, interaction.channel_id))

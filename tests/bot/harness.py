@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.cli.run import build_bot
 from bot.settings import load_settings
-from bot.worker import Worker
+from studio.worker import Worker
 from engine.progress import Progress
 from storage.briefs import get_brief
 from storage.db import open_db

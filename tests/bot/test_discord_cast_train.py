@@ -99,7 +99,7 @@ def test_cast_others_only_by_admins_and_only_after_they_confirm(make_stack, disc
 
 
 def test_train_from_discord_switches_the_writer_and_back(make_stack, discord_double, shared_data):
-    from bot.jobs_runner import HANDLERS
+    from studio.handlers import HANDLERS
 
     d, w = discord_double, discord_double.default
     st = make_stack(handlers=HANDLERS)

@@ -24,7 +24,7 @@ def test_produce_closes_the_latest_vote_for_the_requester_or_an_admin(make_stack
     assert "Only the person who asked" in h.wait_original().content
     d.invoke_slash("produce", user=w.admin_id, channel_id=w.films_id).wait_original()
     wait_msgs(d, w.films_id, lambda m: "wins" in m.content, what="closed by admin")
-    assert get_brief(st.db, brief_id)["status"] in ("producing", "done")
+    assert get_brief(st.db, brief_id)["status"] in ("producing", "done", "posted")
     h = d.invoke_slash("produce", user=w.admin_id, channel_id=w.films_id)
     assert "no open vote" in h.wait_original().content
 
@@ -38,7 +38,7 @@ def test_closing_a_vote_answers_even_when_the_bot_cannot_post_there(make_stack, 
     d.set_channel_permissions(w.films_id, w.bot_role_id, deny=SEND_MESSAGES)
     h = d.invoke_slash("produce", user=w.member_id, channel_id=w.films_id)
     assert h.wait_original().content == "Closed."
-    assert get_brief(st.db, brief_id)["status"] in ("producing", "done")
+    assert get_brief(st.db, brief_id)["status"] in ("producing", "done", "posted")
     assert st.rows("select kind from jobs where brief_id = ? and kind = 'film'", [brief_id])
 
 
@@ -148,7 +148,7 @@ def test_a_failing_command_answers_instead_of_going_silent(make_stack, discord_d
 
 
 def test_a_failing_button_answers_instead_of_going_silent(make_stack, discord_double, monkeypatch):
-    import storage.votes
+    import studio.voting
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
@@ -156,7 +156,7 @@ def test_a_failing_button_answers_instead_of_going_silent(make_stack, discord_do
     d, w = discord_double, discord_double.default
     st = make_stack()
     brief_id, ballot, _ = _voting(d, st, w.member_id)
-    monkeypatch.setattr(storage.votes, "winner", broken)
+    monkeypatch.setattr(studio.voting, "winner", broken)
     h = d.click_button(ballot.id, f"benjamin:vote:close:{brief_id}", w.member_id)
     text = h.wait_original().content
     assert "Something went wrong" in text and "boom" not in text

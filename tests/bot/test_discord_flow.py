@@ -78,7 +78,7 @@ def test_film_to_takes_to_votes_to_posted_mp4(make_stack, discord_double, fake_j
     job = d.wait_for(lambda: (lambda j: j if j["posted_at"] else None)(get_job(st.db, job_id)), what="marked posted")
     assert job["kind"] == "film" and job["posted_message_id"] == film_msg.id
     assert job["payload"]["max_mb"] < 10  # the guild's 10 MiB limit, less room for poster and script
-    assert get_brief(st.db, brief_id)["status"] == "done"
+    assert get_brief(st.db, brief_id)["status"] == "posted"  # made, then posted
     # the progress message of the film job was edited in place to its final state
     progress = bot_msgs(d, w.films_id, lambda m: m.content.startswith("🎬 **film**"))
     assert len(progress) == 1 and "done" in progress[0].content and progress[0].components == []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-import bot.worker
+import studio.worker
 from bot.text import number_emoji
 from storage.briefs import get_brief
 from storage.jobs import get_job
@@ -91,7 +91,7 @@ def test_everyone_in_a_brief_does_not_ping(make_stack, discord_double):
 
 def test_progress_edits_are_throttled(make_stack, discord_double, fake_jobs, monkeypatch):
     d, w = discord_double, discord_double.default
-    monkeypatch.setattr(bot.worker, "PROGRESS_EVERY_S", 0.0)  # the worker stores every report
+    monkeypatch.setattr(studio.worker, "PROGRESS_EVERY_S", 0.0)  # the worker stores every report
     fake_jobs.film_steps = 60  # 60 reports, 0.05 s apart
     st = make_stack(BENJAMIN_PROGRESS_EDIT_SECONDS="1.0")
     brief_id, ballot, _ = _voting(d, st, w.member_id)

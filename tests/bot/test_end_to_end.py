@@ -16,7 +16,7 @@ SHIPPED = Path(__file__).resolve().parents[2] / "assets" / "writer"
 def test_film_with_the_real_engine_is_posted_as_an_mp4_with_sound(make_stack, discord_double):
     if not any(SHIPPED.glob("*.pt")):
         pytest.skip("no shipped writer checkpoint in assets/writer")
-    from bot.jobs_runner import HANDLERS
+    from studio.handlers import HANDLERS
 
     d, w = discord_double, discord_double.default
     st = make_stack(handlers=HANDLERS, film_overrides={"size": [160, 90], "fps": 8})

@@ -1,15 +1,15 @@
 """The bot's storage-side logic (what each Discord event writes), on an in-memory database."""
 import pytest
 
-from bot.cogs.film import start_brief
 from bot.cogs.progress import EditThrottle
-from bot.cogs.vote import close_vote, latest_voting_brief, more_takes, record_reaction
 from bot.text import number_emoji
 from storage import jobs
 from storage.briefs import get_brief, set_brief_status
 from storage.db import open_db
 from storage.takes import add_take, set_take_message
 from storage.votes import tally
+from studio.briefs import start_brief
+from studio.voting import close_vote, latest_voting_brief, more_takes, record_reaction
 
 BRIEF = {"title": "T", "lines": ["L"], "props": ["P"]}
 REQUESTER, ALICE, BOB = 100, 200, 300
@@ -54,34 +54,34 @@ def test_start_brief_queues_a_write_job_and_respects_the_user_cap(db):
 
 def test_same_user_twice_counts_once_and_a_new_reaction_moves_the_vote(db):
     brief_id, (t1, t2, t3) = _voting_brief(db)
-    assert record_reaction(db, 1001, ALICE, number_emoji(1), True) == "cast"
-    assert record_reaction(db, 1001, ALICE, number_emoji(1), True) == "cast"
+    assert record_reaction(db, 1001, ALICE, 1, True) == "cast"
+    assert record_reaction(db, 1001, ALICE, 1, True) == "cast"
     assert tally(db, brief_id) == {t1: 1, t2: 0, t3: 0}
-    record_reaction(db, 1002, ALICE, number_emoji(2), True)  # moves
+    record_reaction(db, 1002, ALICE, 2, True)  # moves
     assert tally(db, brief_id) == {t1: 0, t2: 1, t3: 0}
     # removing the old reaction does not withdraw the moved vote
-    assert record_reaction(db, 1001, ALICE, number_emoji(1), False) is None
+    assert record_reaction(db, 1001, ALICE, 1, False) is None
     assert tally(db, brief_id)[t2] == 1
-    assert record_reaction(db, 1002, ALICE, number_emoji(2), False) == "withdrawn"
+    assert record_reaction(db, 1002, ALICE, 2, False) == "withdrawn"
     assert sum(tally(db, brief_id).values()) == 0
 
 
 def test_other_emoji_wrong_numbers_and_closed_votes_are_not_votes(db):
     brief_id, (t1, _, _) = _voting_brief(db)
-    assert record_reaction(db, 1001, ALICE, "👍", True) is None
-    assert record_reaction(db, 1001, ALICE, number_emoji(2), True) is None  # take 1's message, number 2
-    assert record_reaction(db, 999, ALICE, number_emoji(1), True) is None  # not a take message
+    assert record_reaction(db, 1001, ALICE, None, True) is None
+    assert record_reaction(db, 1001, ALICE, 2, True) is None  # take 1's message, number 2
+    assert record_reaction(db, 999, ALICE, 1, True) is None  # not a take message
     set_brief_status(db, brief_id, "producing")
-    assert record_reaction(db, 1001, BOB, number_emoji(1), True) is None
+    assert record_reaction(db, 1001, BOB, 1, True) is None
     assert sum(tally(db, brief_id).values()) == 0
 
 
 def test_close_picks_the_winner_once_and_ties_go_to_the_requester(db):
     brief_id, (t1, t2, t3) = _voting_brief(db)
-    record_reaction(db, 1001, ALICE, number_emoji(1), True)
-    record_reaction(db, 1003, BOB, number_emoji(3), True)
-    record_reaction(db, 1003, REQUESTER, number_emoji(3), True)
-    record_reaction(db, 1001, 400, number_emoji(1), True)  # 2-2 tie between takes 1 and 3
+    record_reaction(db, 1001, ALICE, 1, True)
+    record_reaction(db, 1003, BOB, 3, True)
+    record_reaction(db, 1003, REQUESTER, 3, True)
+    record_reaction(db, 1001, 400, 1, True)  # 2-2 tie between takes 1 and 3
     assert latest_voting_brief(db, 2)["id"] == brief_id
     out = close_vote(db, brief_id, max_mb=9.0)
     assert out["take"] == t3  # the requester voted 3
@@ -104,7 +104,7 @@ def test_more_takes_is_capped_per_brief(db):
 
 
 def test_reconcile_votes_matches_the_reactions(db):
-    from bot.cogs.vote import reconcile_votes
+    from studio.voting import reconcile_votes
     from storage.votes import cast_vote, user_vote
 
     brief_id, (t1, t2, t3) = _voting_brief(db)
@@ -119,7 +119,7 @@ def test_reconcile_votes_matches_the_reactions(db):
 
 
 def test_a_ballot_opens_the_vote_extends_it_for_a_late_take_and_never_reopens_a_closed_one():
-    from bot.cogs.delivery import EXTRA_TAKE_VOTE_S, open_ballot
+    from studio.voting import EXTRA_TAKE_VOTE_S, open_ballot
 
     db = open_db(None)
     brief_id, _job = start_brief(db, BRIEF, takes=1, guild_id=1, channel_id=2, requester_id=REQUESTER,
@@ -134,29 +134,30 @@ def test_a_ballot_opens_the_vote_extends_it_for_a_late_take_and_never_reopens_a_
 
 
 def test_a_failed_extra_take_keeps_the_vote_but_a_failed_first_write_ends_the_brief(monkeypatch, tmp_path):
-    import bot.jobs_runner as runner
+    import studio.compute as compute
+    import studio.handlers as runner
     from bot.settings import load_settings
     from engine.errors import EngineError
 
     def fails(*args, **kwargs):
         raise EngineError("the writer ran out of memory")
 
-    monkeypatch.setattr(runner, "write_and_record", fails)
+    monkeypatch.setattr(compute, "write", fails)
     db = open_db(None)
     settings = load_settings(None, environ={"BENJAMIN_HOME": str(tmp_path)})
     voting, _takes = _voting_brief(db, n_takes=2)
     writing, _job = start_brief(db, BRIEF, takes=1, guild_id=1, channel_id=2, requester_id=ALICE, source="test", cap=0)
     for brief_id in (voting, writing):
-        job = {"id": 0, "brief_id": brief_id, "guild_id": 1, "payload": {"brief_id": brief_id, "takes": 1}}
+        job = {"id": 0, "kind": "write", "brief_id": brief_id, "guild_id": 1, "payload": {"brief_id": brief_id, "takes": 1}}
         ctx = runner.JobContext(settings=settings, db=db, job=job, job_dir=tmp_path, on_progress=lambda p: None)
         with pytest.raises(EngineError):
-            runner.run_write(ctx)
+            runner.run_job(ctx)
     assert get_brief(db, voting)["status"] == "voting"  # its takes can still be voted on and produced
     assert get_brief(db, writing)["status"] == "failed"
 
 
 def test_a_smaller_render_is_queued_within_the_cap():
-    from bot.cogs.delivery import queue_smaller
+    from studio.requests import queue_smaller
 
     db = open_db(None)
     brief_id, takes = _voting_brief(db, n_takes=1)

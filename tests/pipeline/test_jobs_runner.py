@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from bot.worker import Worker
+from studio.worker import Worker
 from storage import briefs, jobs, takes
 from storage.db import open_db
 from storage.settings import get_guild_setting

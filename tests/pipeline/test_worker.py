@@ -2,7 +2,7 @@ import threading
 import time
 
 from bot.settings import Settings
-from bot.worker import Worker
+from studio.worker import Worker
 from engine.errors import Cancelled, RenderError
 from engine.progress import Progress
 from storage import jobs

@@ -15,11 +15,11 @@ import threading
 import time
 import uuid
 
-from bot.settings import Settings
 from engine.errors import Cancelled, EngineError
 from engine.progress import Progress
 from storage import jobs as jobstore
 from storage.db import open_db
+from studio.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class Worker:
 
     def handlers(self) -> dict:
         if self._handlers is None:
-            from bot.jobs_runner import HANDLERS
+            from studio.handlers import HANDLERS  # the engine behind them is heavy: loaded when first used
 
             self._handlers = HANDLERS
         return self._handlers
@@ -149,7 +149,7 @@ class Worker:
         return thread, self.stopping
 
     def _run(self, job: dict) -> None:
-        from bot.jobs_runner import JobContext
+        from studio.handlers import JobContext
 
         job_id = job["id"]
         lost = threading.Event()
@@ -193,6 +193,22 @@ class Worker:
             beat.join(timeout=5)
 
 
+def workers_for(settings: Settings, **options) -> list[Worker]:
+    """The worker threads the database's machine runs: one local worker (embedded mode), or
+    ``settings.remote_followers`` followers of jobs that run on Celery workers (BENJAMIN_QUEUE_URL)."""
+    if not settings.remote:
+        return [Worker(settings, **options)]
+    from studio.follow import Remote, follow  # Celery and Redis: only when jobs run on other machines
+
+    conn = Remote(settings)
+
+    def handler(ctx) -> dict:
+        return follow(ctx, conn)
+
+    handlers = {kind: handler for kind in jobstore.KINDS}
+    return [Worker(settings, handlers=handlers, **options) for _ in range(settings.remote_followers)]
+
+
 def _best_effort(fn, *args, **kwargs) -> None:
     """Record an outcome if the database lets us; if not, the lease expires and the job is retried."""
     try:
@@ -209,4 +225,4 @@ def _os_reason(e: OSError, settings: Settings) -> str:
     return f"file error: {e.strerror or e}" + (f" ({e.filename})" if e.filename else "")
 
 
-__all__ = ["Worker", "JobLost", "Released"]
+__all__ = ["Worker", "JobLost", "Released", "workers_for"]
