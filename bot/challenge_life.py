@@ -28,17 +28,17 @@ from engine.challenge import ChallengeLists, load_lists, lists_from, random_brie
 from engine.errors import BriefError
 from storage import challenges as store
 from storage import jobs
-from storage.briefs import create_brief, get_brief, set_brief_status
+from storage.briefs import create_brief, get_brief
 from storage.cast import list_members
 from storage.db import StorageError, immediate
 from storage.films import film_for_job
 from storage.settings import get_guild_setting
 from storage.takes import get_take, takes_for_brief
 from storage.votes import tally, winner
+from studio import life
+from studio.briefs import WRITER_KEY
 
 log = logging.getLogger(__name__)
-
-WRITER_KEY = "writer_model"  # the guild setting /train sets (bot.cogs._common.WRITER_KEY)
 
 
 class ChallengeError(Exception):
@@ -273,9 +273,9 @@ def _close(db, ch: dict, now: float, max_mb: float, overrides: dict | None) -> S
             job_id = None
             if take_id is None:
                 store.claim_step(db, ch["id"], "closed_at", now, phases=("open",), phase="failed")
-                set_brief_status(db, brief["id"], "failed")
+                life.move(db, brief["id"], "failed")
                 return Step("no_takes", ch, brief, {"writing": brief["status"] == "writing"})
-            set_brief_status(db, brief["id"], "producing")
+            life.move(db, brief["id"], "producing")
             payload = {**(overrides or {}), "brief_id": brief["id"], "take_id": take_id, "max_mb": max_mb,
                        "cast_guild_id": ch["guild_id"], "challenge_id": ch["id"]}
             job_id = jobs.enqueue(db, "film", payload, requester_id=brief["requester_id"], guild_id=ch["guild_id"],
@@ -310,7 +310,7 @@ def premiere_posted(db, challenge_id: int, message_id: int | None) -> None:
         store.update_challenge(db, challenge_id, phase="premiered", premiere_message_id=message_id)
         if ch["film_job_id"]:
             jobs.mark_posted(db, ch["film_job_id"], message_id)
-        set_brief_status(db, ch["brief_id"], "done")
+        life.move(db, ch["brief_id"], "posted")  # its film premiered
 
 
 def end_challenge(db, challenge_id: int, now: float, user_id: int) -> dict | None:
@@ -324,7 +324,7 @@ def end_challenge(db, challenge_id: int, now: float, user_id: int) -> dict | Non
                 jobs.cancel(db, job["id"])
         brief = get_brief(db, ch["brief_id"])
         if brief["status"] not in ("done", "failed", "cancelled"):
-            set_brief_status(db, ch["brief_id"], "cancelled")
+            life.move(db, ch["brief_id"], "cancelled")
     return store.get_challenge(db, challenge_id)
 
 

@@ -72,7 +72,7 @@ def run_full_challenge(d, st, clock, *, take_timeout=20.0, film_timeout=20.0):
     assert "**Votes:** 2 of 3 for this take" in film.content
     ch = challenge(st)
     assert ch["phase"] == "premiered" and ch["premiered_at"] == ch["deadline"] and ch["premiere_message_id"] == film.id
-    assert get_brief(st.db, brief["id"])["status"] == "done"
+    assert get_brief(st.db, brief["id"])["status"] == "posted"
     wake(st, ch["deadline"] + 3600)
     assert len(bot_msgs(d, w.general_id, is_mp4)) == 1
     for m in bot_msgs(d, w.general_id):
@@ -110,7 +110,7 @@ def test_a_scheduled_48_hour_challenge_premieres_on_its_deadline(make_stack, dis
 def test_a_challenge_with_the_real_engine_on_tiny_presets(make_stack, discord_double):
     if not any(SHIPPED.glob("*.pt")):
         pytest.skip("no shipped writer checkpoint in assets/writer")
-    from bot.jobs_runner import HANDLERS
+    from studio.handlers import HANDLERS
 
     d = discord_double
     clock = FakeClock(FRIDAY_1759)
