@@ -24,12 +24,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = (640, 360)
 DEFAULT_FPS = 24
-GPU_KINDS = ("train",)  # kinds that want a GPU worker; films with footage and cast do too (face swap)
+GPU_KINDS = ("train",)  # kinds that want a GPU worker; films with learned face swaps do too
+CPU_SWAPS = ("auto", "geometric")  # auto: learned on CUDA, geometric on CPU (either kind of worker will do)
 
 
 def needs_gpu(kind: str, inputs: dict) -> bool:
-    """Training, and films whose cast is swapped onto footage, go to the `gpu` queue; the rest to `cpu`."""
-    return kind in GPU_KINDS or bool((inputs.get("footage") or inputs.get("library")) and inputs.get("members"))
+    """Training, and films whose cast is swapped onto footage by learned models, go to the `gpu` queue; the rest
+    to `cpu` (a GPU worker taking `cpu` too still uses its GPU for them)."""
+    footage = inputs.get("footage") or inputs.get("_library") or inputs.get("library")
+    learned = (inputs.get("face_preset") or "auto") not in CPU_SWAPS
+    return kind in GPU_KINDS or bool(footage and inputs.get("members") and learned)
 
 
 def _device(inputs: dict) -> str:

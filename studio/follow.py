@@ -37,7 +37,7 @@ def follow(ctx: JobContext, conn: Remote) -> dict:
     """The handler of every kind when jobs run on other machines."""
     job = ctx.job
     with failing_brief(ctx, job.get("brief_id"), only_while=("writing",) if job["kind"] == "write" else None):
-        inputs = gather(ctx.db, ctx.settings, job)
+        inputs = gather(ctx.db, ctx.settings, job, ctx.on_progress)
         shipped = remote.ship_inputs(conn.store, job["id"], inputs)
         outcome = _follow(ctx, conn, shipped, remote.queue_for(job["kind"], inputs))
         if outcome["status"] == "failed":

@@ -18,9 +18,11 @@ by the follower only, so it is posted to Discord exactly once.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
+import pickle
 import socket
 import threading
 import time
@@ -28,7 +30,6 @@ import uuid
 from pathlib import Path
 
 from celery import Celery
-from celery.exceptions import Reject
 
 from engine.errors import Cancelled, EngineError
 from engine.progress import Progress
@@ -126,8 +127,11 @@ class RemoteRun:
         from studio.worker import Released
 
         self.sent = stores.pull_dir(self.store, f"jobs/{self.job_id}", self.job_dir)  # earlier workers' saves
-        inputs = fetch_inputs(self.store, self.job_id, self.inputs, self.job_dir / "inputs")
+        inputs = fetch_inputs(self.store, self.job_id, self.inputs, self.job_dir / "inputs",
+                              Path(WorkerConfig.home) / "footage-cache")
         inputs["device"] = WorkerConfig.device  # this machine's (BENJAMIN_DEVICE here), not the bot's
+        if "faces_dir" in inputs:  # face sets and trained swap models: this machine's cache
+            inputs["faces_dir"] = str(Path(WorkerConfig.home) / "faces")
         log.info("job %s (%s): running on %s", self.job_id, self.kind, self.me)
         try:
             outcome = compute(self.kind, inputs, self.job_dir, self._report)
@@ -136,7 +140,8 @@ class RemoteRun:
             self.r.set(self.k.released, 1)
             self._drop_lease()
             log.info("job %s given back (this worker is stopping)", self.job_id)
-            raise Reject("the worker is stopping", requeue=True) from None
+            run_job.apply_async(args=[self.job_id, self.kind, self.inputs], queue=queue_for(self.kind, self.inputs))
+            return "given back"  # (sent again first: this message is acknowledged after the return)
         except LeaseLost as e:  # (this worker stalled): the other one records the outcome
             log.warning("job %s stopped: %s", self.job_id, e)
             return "lost"
@@ -216,8 +221,13 @@ def _input_paths(inputs: dict):
 
 
 def ship_inputs(store, job_id: int, inputs: dict) -> dict:
-    """Upload the files the inputs name; the inputs with those paths replaced by store keys."""
+    """Upload the files the inputs name; the inputs with those paths replaced by store keys (JSON-able:
+    a footage library goes as a pickled object beside its clips)."""
+    inputs = dict(inputs)
+    library = inputs.pop("_library", None)
     shipped = json.loads(json.dumps(inputs))
+    if library:
+        shipped["library"] = _ship_library(store, job_id, library)
     for n, (box, key) in enumerate(_input_paths(shipped)):
         path = Path(box[key])
         store_key = f"inputs/{job_id}/{n}-{path.name}"
@@ -230,9 +240,12 @@ def ship_inputs(store, job_id: int, inputs: dict) -> dict:
     return shipped
 
 
-def fetch_inputs(store, job_id: int, inputs: dict, folder: Path) -> dict:
-    """Download the files the inputs name (store keys) into ``folder``; the inputs with local paths."""
+def fetch_inputs(store, job_id: int, inputs: dict, folder: Path, footage_cache: Path | None = None) -> dict:
+    """Download the files the inputs name (store keys) into ``folder`` (footage clips into ``footage_cache``,
+    shared by this machine's jobs); the inputs with local paths."""
     local = json.loads(json.dumps(inputs))
+    if local.get("library"):
+        local["_library"] = _fetch_library(store, local.pop("library"), footage_cache or folder)
     for box, key in _input_paths(local):
         value = str(box[key])
         if not value.startswith("store:"):
@@ -247,6 +260,42 @@ def fetch_inputs(store, job_id: int, inputs: dict, folder: Path) -> dict:
             path.write_bytes(data)
         box[key] = str(path)
     return local
+
+
+def _ship_library(store, job_id: int, library) -> str:
+    """A footage library (engine.footage Library) to the store: each clip once (by size and name), then the
+    library itself with its clips' paths as store keys. Pickled: bot and workers run the same code."""
+    clips = []
+    for clip in library.clips:
+        path = Path(clip.path)
+        key = f"footage/{path.stat().st_size}-{path.name}"
+        if not store.keys(key):
+            store.put_bytes(key, path.read_bytes())
+        clips.append(dataclasses.replace(clip, path=Path("store:" + key)))
+    key = f"inputs/{job_id}/library.pkl"
+    store.put_bytes(key, pickle.dumps(dataclasses.replace(library, clips=tuple(clips))))
+    return "store:" + key
+
+
+def _fetch_library(store, ref: str, cache: Path):
+    data = store.get_bytes(ref[len("store:"):])
+    if data is None:
+        raise EngineError(f"the job's footage library {ref} is missing from the store")
+    library = pickle.loads(data)
+    clips = []
+    for clip in library.clips:
+        key = str(clip.path)[len("store:"):]
+        path = Path(cache) / key.rsplit("/", 1)[-1]
+        if not path.is_file():
+            blob = store.get_bytes(key)
+            if blob is None:
+                raise EngineError(f"footage clip {key} is missing from the store")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(blob)
+            os.replace(tmp, path)
+        clips.append(dataclasses.replace(clip, path=path))
+    return dataclasses.replace(library, clips=tuple(clips))
 
 
 def queue_for(kind: str, inputs: dict) -> str:

@@ -28,7 +28,8 @@ def _film_job(home: Path, text: str) -> tuple:
     bid = briefs.create_brief(db, {"title": "The Test", "lines": ["I was never meant to keep the light."]})
     tid = takes.add_take(db, bid, index=1, fountain_path=str(fountain), pdf_path=None, seed=1, score=0.5)
     job = jobs.enqueue(db, "film", {"brief_id": bid, "take_id": tid, "max_mb": 5, "cast_guild_id": 0,
-                                    "size": [320, 180], "fps": 12}, brief_id=bid)
+                                    "size": [320, 180], "fps": 12, "footage": None},  # an animatic
+                       brief_id=bid)
     return db, job, home / "jobs" / str(job)
 
 

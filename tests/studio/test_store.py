@@ -46,3 +46,33 @@ def test_outcomes_name_files_portably(tmp_path):
     outcome = {"film": {"film": str(a / "render" / "film.mp4"), "credits": ["Cast: ADA"]}, "steps": 3}
     assert localized(portable(outcome, a), b) == {"film": {"film": str(b / "render" / "film.mp4"),
                                                            "credits": ["Cast: ADA"]}, "steps": 3}
+
+
+def test_gpu_work_goes_to_the_gpu_queue():
+    from studio.remote import queue_for
+
+    film = {"footage": ["a.mp4"], "members": [{"name": "Ada", "photos": ["a.png"]}]}
+    assert queue_for("train", {}) == "gpu" and queue_for("write", {}) == "cpu"
+    assert queue_for("film", {**film, "face_preset": "small"}) == "gpu"
+    assert queue_for("film", {**film, "face_preset": "auto"}) == "cpu"  # geometric on a CPU worker
+    assert queue_for("film", {"footage": ["a.mp4"], "members": [], "face_preset": "large"}) == "cpu"
+
+
+def test_a_footage_library_travels_with_its_clips(tmp_path):
+    from bot.library import shipped_library
+    from studio.remote import fetch_inputs, ship_inputs
+
+    library = shipped_library()
+    assert library.clips, "the shipped footage library is empty"
+    store = FileStore(tmp_path / "store")
+    shipped = ship_inputs(store, 3, {"brief": {"title": "T"}, "_library": library, "footage": []})
+    assert shipped["library"].startswith("store:") and "_library" not in shipped
+    import json
+
+    json.dumps(shipped)  # what goes into the Celery message is plain JSON
+    local = fetch_inputs(store, 3, shipped, tmp_path / "worker" / "inputs", tmp_path / "worker" / "footage-cache")
+    there = local["_library"]
+    assert [c.id for c in there.clips] == [c.id for c in library.clips] and there.shots == library.shots
+    for mine, theirs in zip(library.clips, there.clips):
+        assert theirs.path.is_file() and theirs.path.read_bytes() == mine.path.read_bytes()
+        assert theirs.path.is_relative_to(tmp_path / "worker")
