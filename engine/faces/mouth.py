@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.faces.align import INNER_LIPS, mouth_opening
 
-OPEN_ENOUGH = 0.025  # inner-lip gap / face height above which the actor's own mouth interior is used
+OPEN_ENOUGH = 0.012  # inner-lip gap / face height above which the actor's own mouth interior is used
 
 
 def _poly_mask(shape: tuple[int, int], poly: np.ndarray, blur: int) -> np.ndarray:

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from engine.errors import Cancelled, FaceError
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TrackConfig:
     find: FindConfig = FindConfig()
-    detect_every: int = 4  # full detection every N frames; landmarks alone follow the face in between
+    detect_every: int = 4  # full detection every N frames while faces are followed (landmarks in between)
+    search_every: int = 3  # ...and every N frames while no face is on screen
+    cut_threshold: float = 28.0  # mean grey change (0-255, thumbnails) that means a cut: tracks end there
     iou_match: float = 0.3  # a detection continues a track when their boxes overlap this much
     same_face: float = 0.55  # ...or when its embedding is this close to the track's
     embed_every: int = 8  # embed a track's face every N of its detection frames
@@ -220,6 +223,11 @@ class _Tracker:
                 t.embeddings.append(embedding(rgb, lm))
             t.detections += 1
 
+    def cut(self) -> None:
+        """A shot change: whoever is on screen now starts a new track (nothing is smoothed across a cut)."""
+        self.closed += self.open
+        self.open = []
+
     def finish(self) -> list[_Open]:
         out = self.closed + self.open
         self.open, self.closed = [], []
@@ -264,13 +272,20 @@ def track_video(path: Path, start_s: float = 0.0, end_s: float | None = None, co
 
     info = clip_info(path)
     tracker = _Tracker(config)
-    first, n, detect_frames = None, 0, set()
+    first, n, detect_frames, last_detect, previous = None, 0, set(), None, None
     total = max(1, int(((end_s or info.frames / info.fps) - start_s) * info.fps))
     for i, rgb in read_frames(path, start_s, end_s):
         first = i if first is None else first
-        detect = (i - first) % config.detect_every == 0 or not tracker.open
+        thumb = cv2.resize(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
+        if previous is not None and np.abs(thumb - previous).mean() > config.cut_threshold:
+            tracker.cut()
+            last_detect = None
+        previous = thumb
+        since = i - last_detect if last_detect is not None else None
+        detect = since is None or since >= (config.detect_every if tracker.open else config.search_every)
         if detect:
             detect_frames.add(i)
+            last_detect = i
         tracker.step(i, rgb, detect)
         n += 1
         if n % 24 == 0:

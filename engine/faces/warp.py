@@ -52,12 +52,13 @@ def warp_maps(src: np.ndarray, dst: np.ndarray, tris: np.ndarray, size: int) -> 
         mats[k] = cv2.getAffineTransform(d, src[[a, b, c]].astype(np.float32))
         cv2.fillConvexPoly(raster, np.round(d).astype(np.int32), int(k))
     grid = _grid(size)
-    ids = np.where(raster < 0, 0, raster)
-    m = mats[ids]  # (S, S, 2, 3)
-    mapped = np.einsum("hwij,hwj->hwi", m, grid)
+    xs, ys = grid[..., 0], grid[..., 1]
     outside = raster < 0
-    mapped[outside] = grid[outside][:, :2]
-    return np.ascontiguousarray(mapped[..., 0]), np.ascontiguousarray(mapped[..., 1])
+    m = mats[np.where(outside, 0, raster)]  # (S, S, 2, 3): each pixel's triangle's affine map
+    mx = m[..., 0, 0] * xs + m[..., 0, 1] * ys + m[..., 0, 2]
+    my = m[..., 1, 0] * xs + m[..., 1, 1] * ys + m[..., 1, 2]
+    mx[outside], my[outside] = xs[outside], ys[outside]
+    return mx, my
 
 
 def warp_image(image: np.ndarray, src: np.ndarray, dst: np.ndarray, tris: np.ndarray) -> np.ndarray:

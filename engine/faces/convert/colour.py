@@ -24,12 +24,16 @@ def transfer(rgb: np.ndarray, own: np.ndarray, target: np.ndarray, strength: flo
     return cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
 
 
-def _masked_blur(channel: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of ``channel`` over ``mask`` only (normalised, so the background does not bleed in)."""
-    m = (mask > 0.5).astype(np.float32)
-    num = cv2.GaussianBlur(channel * m, (0, 0), sigma)
-    den = cv2.GaussianBlur(m, (0, 0), sigma)
-    return num / np.maximum(den, 1e-3)
+def _masked_blur(channel: np.ndarray, mask: np.ndarray, sigma: float, scale: int = 4) -> np.ndarray:
+    """Gaussian blur of ``channel`` over ``mask`` only (normalised, so the background does not bleed in).
+    A broad blur loses nothing at a quarter of the size, and costs a sixteenth."""
+    h, w = channel.shape[:2]
+    small = (max(1, w // scale), max(1, h // scale))
+    m = cv2.resize((mask > 0.5).astype(np.float32), small, interpolation=cv2.INTER_AREA)
+    c = cv2.resize(channel.astype(np.float32), small, interpolation=cv2.INTER_AREA)
+    num = cv2.GaussianBlur(c * m, (0, 0), sigma / scale)
+    den = cv2.GaussianBlur(m, (0, 0), sigma / scale)
+    return cv2.resize(num / np.maximum(den, 1e-3), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def relight(face: np.ndarray, actor: np.ndarray, mask: np.ndarray, sigma_frac: float = 0.16,
