@@ -21,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", choices=["tiny", "small", "large"], default="small",
                         help="model size: tiny (tests), small (CPU, the shipped one), large (GPU)")
     parser.add_argument("--steps", type=int, help="optimiser steps in total (default depends on the preset)")
+    parser.add_argument("--minutes", type=float, help="train for this long (wall clock, evaluations included); "
+                                                      "the learning-rate schedule follows the clock")
     parser.add_argument("--batch", type=int, help="parallel streams per step")
     parser.add_argument("--seq-len", type=int, help="truncated-BPTT window in characters")
     parser.add_argument("--lr", type=float, help="peak learning rate")
@@ -40,9 +42,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise CliError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.minutes is not None and not 0 < args.minutes <= 7 * 24 * 60:
+        raise CliError("--minutes must be more than 0 and at most a week (10080)")
     if args.lr is not None and not 0 < args.lr < 1:
         raise CliError("--lr must be between 0 and 1")
-    config = TrainConfig.preset_defaults(args.preset, steps=args.steps, batch=args.batch, seq_len=args.seq_len,
+    config = TrainConfig.preset_defaults(args.preset, steps=args.steps, minutes=args.minutes, batch=args.batch,
+                                         seq_len=args.seq_len,
                                          lr=args.lr, seed=args.seed, device=settings.device,
                                          half_weights=args.half or None,
                                          cache_dir=settings.home / "cache" / "corpus")
@@ -51,7 +56,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         out = out / "writer.pt"
     check_out_path(out, "the checkpoint")  # before training, not after it
     corpus = args.corpus or default_corpus()
-    result = train(list(corpus), config, out, resume=args.resume, on_progress=_bar(config.steps))
+    result = train(list(corpus), config, out, resume=args.resume, on_progress=_bar())
     summary = {"checkpoint": str(result.checkpoint), "val_bpc": round(result.val_bpc, 4), "steps": result.steps,
                "chars_per_s": round(result.chars_per_s), "parameters": result.parameters}
     if args.json:
@@ -61,13 +66,13 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _bar(total: int):
+def _bar():
     from tqdm import tqdm
 
-    bar = tqdm(total=total, unit="step", dynamic_ncols=True, leave=True)
+    bar = tqdm(total=1000, unit="\u2030", dynamic_ncols=True, leave=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}{postfix}")
 
     def on_progress(p) -> None:
-        bar.n = round(p.fraction * total)
+        bar.n = round(p.fraction * 1000)
         bar.set_postfix_str(p.message.split(": ", 1)[-1])
         bar.refresh()
         if p.fraction >= 1.0:

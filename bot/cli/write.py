@@ -27,8 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed: the same seed writes the same takes")
     parser.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
     parser.add_argument("--top-k", type=int, default=40, help="sample among the k likeliest characters (0 = all)")
-    parser.add_argument("--model", type=Path, help="writer checkpoint, or a transformers model folder "
-                                                   "(default: BENJAMIN_WRITER_MODEL, else the shipped one)")
+    parser.add_argument("--model", help="a shipped writer by name: screenplay (modern scenes, the default) or "
+                                        "shakespeare; or a checkpoint, or a transformers model folder "
+                                        "(default: BENJAMIN_WRITER_MODEL, else screenplay)")
+    parser.add_argument("--cast-names", nargs="+", metavar="NAME", default=[],
+                        help="name the busiest characters after these people (e.g. the cast who will play them), "
+                             "in order")
     parser.add_argument("--out", type=Path, help="folder for take-N.fountain, .pdf and .fdx "
                                                  "(default: a new BENJAMIN_HOME/takes/TITLE folder)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
@@ -46,7 +50,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                   genre=args.genre, prime=args.prime, pages=args.pages).validated()
     options = WriteOptions(takes=args.takes, pages=args.pages, seed=args.seed, temperature=args.temperature,
                            top_k=args.top_k or None, model=args.model or settings.writer_model,
-                           device=settings.device)
+                           device=settings.device, cast_names=tuple(_cast_names(args.cast_names)))
     out = args.out or fresh_folder(settings.ensure_home() / "takes", brief.title)
     bar = _Bar()
     try:
@@ -67,6 +71,21 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             print(f"take {t.index}: {t.fountain_path}  {len(t.screenplay.scenes)} scene(s), "
                   f"{len(t.screenplay.characters())} characters, {t.screenplay.word_count()} words{mark}")
     return 0
+
+
+def _cast_names(names: list[str]) -> list[str]:
+    """Names usable as character cues: letters first, no more than 30 characters, no duplicates."""
+    import re
+
+    seen, out = set(), []
+    for name in names:
+        clean = " ".join(name.split())
+        if not re.fullmatch(r"[^\W\d_][\w .'-]{0,29}", clean):
+            raise CliError(f"--cast-names: {name!r} cannot be a character's name (letters first, at most 30 characters)")
+        if clean.upper() not in seen:
+            seen.add(clean.upper())
+            out.append(clean)
+    return out
 
 
 def fresh_folder(root: Path, title: str) -> Path:

