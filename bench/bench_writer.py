@@ -7,11 +7,11 @@ not asserted; robust to a machine that other work is loading, since both sides s
 2. training throughput: the engine's training step (mixed precision, AdamW, clipping, schedule) against a
    plain loop (nn.LSTM, Adam, fp32) on the same model and batches, steps interleaved;
 3. learning per minute: a plain 2x256 LSTM against the engine's recipe (``bot.py train --minutes M``'s
-   defaults), each given the same time budget of its own steps (interleaved), on the shared corpus (the
+   default for short budgets: the base preset), each given the same time budget of its own steps (interleaved), on the shared corpus (the
    Fountain plays + tinyshakespeare), scored on a Fountain play neither saw;
 4. the shipped models' bits per char on that held-out play.
 
-    python bench/bench_writer.py [--minutes 5] [--train-steps 20] [--threads N] [--skip-budget]
+    python bench/bench_writer.py [--minutes 5] [--train-steps 20] [--threads N] [--model NAME] [--parts 1,2,3,4]
 """
 from __future__ import annotations
 
@@ -163,7 +163,7 @@ def bench_training(data, steps: int) -> None:
 # ------------------------------------------------------------------ 3. learning per minute
 
 def bench_budget(data, held_ids, minutes: float) -> None:
-    config = TrainConfig.preset_defaults("small", minutes=minutes, device="cpu", seed=SEED)
+    config = TrainConfig.preset_defaults("base", minutes=minutes, device="cpu", seed=SEED)
     ours = engine_trainer(config, data.train, len(data.vocab))
     plain = PlainTrainer(ModelConfig(vocab_size=len(data.vocab), embed=64, hidden=256, layers=2, dropout=0.0),
                          data.train, 32, 128)
@@ -179,8 +179,8 @@ def bench_budget(data, held_ids, minutes: float) -> None:
 
 def _recipe(config: TrainConfig, trainer: Trainer) -> str:
     m = trainer.model.config
-    return (f"{m.layers}x{m.hidden}, dropout {m.dropout:g}, {trainer.dtype or 'fp32'}, AdamW {config.lr:g} "
-            f"cosine over the budget")
+    return (f"{m.layers}x{m.hidden}, {config.batch}x{config.seq_len}, dropout {m.dropout:g}, "
+            f"{str(trainer.dtype or 'fp32').replace('torch.', '')}, AdamW {config.lr:g} cosine over the budget")
 
 
 # ------------------------------------------------------------------ 4. shipped models
@@ -203,21 +203,26 @@ def main() -> None:
     parser.add_argument("--train-steps", type=int, default=20, help="interleaved steps of each loop in part 2")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--model", default="screenplay", help="model for part 1: a shipped name or a checkpoint")
-    parser.add_argument("--skip-budget", action="store_true", help="skip part 3 (2 x --minutes)")
+    parser.add_argument("--parts", default="1,2,3,4", help="which parts to run, e.g. 1,4 (3 takes 2 x --minutes)")
     args = parser.parse_args()
+    parts = {p.strip() for p in args.parts.split(",")}
     if args.threads:
         torch.set_num_threads(args.threads)
-    bench_sampling(args.model)
+    if "1" in parts:
+        bench_sampling(args.model)
     if not HELD_OUT.is_file():
         print(f"(no {SHARED}: training and held-out parts skipped)")
         return
-    files = [f for f in sorted((SHARED / "plays_fountain").glob("*.fountain")) if f != HELD_OUT]
-    data = load_corpus(files + [SHARED / "tinyshakespeare.txt"], 0.0, ROOT / "data" / "cache" / "bench")
     held_text = normalise(read_document(HELD_OUT))
-    bench_training(data, args.train_steps)
-    if not args.skip_budget:
-        bench_budget(data, encode(held_text, data.vocab), args.minutes)
-    bench_shipped(held_text)
+    if parts & {"2", "3"}:
+        files = [f for f in sorted((SHARED / "plays_fountain").glob("*.fountain")) if f != HELD_OUT]
+        data = load_corpus(files + [SHARED / "tinyshakespeare.txt"], 0.0, ROOT / "data" / "cache" / "bench")
+        if "2" in parts:
+            bench_training(data, args.train_steps)
+        if "3" in parts:
+            bench_budget(data, encode(held_text, data.vocab), args.minutes)
+    if "4" in parts:
+        bench_shipped(held_text)
 
 
 if __name__ == "__main__":

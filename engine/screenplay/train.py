@@ -27,7 +27,7 @@ LN2 = math.log(2.0)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    preset: str = "small"  # model size: tiny | small | large (engine.screenplay.model.PRESETS)
+    preset: str = "small"  # model size: tiny | base | small | large (engine.screenplay.model.PRESETS)
     steps: int = 2000  # optimiser steps in total (a resumed run continues up to this)
     minutes: float | None = None  # time budget: stop after this long (steps is then only a ceiling)
     batch: int = 32  # parallel streams
@@ -50,6 +50,8 @@ class TrainConfig:
     @classmethod
     def preset_defaults(cls, preset: str, **overrides) -> "TrainConfig":
         base = {"tiny": dict(batch=16, seq_len=64, steps=200, eval_every=50, eval_chars=20_000, lr=1e-2),
+                # base: measured best of four recipes for 5 minutes on the shared corpus (see bench_writer.py)
+                "base": dict(batch=32, seq_len=64, lr=6e-3, dropout=0.1),
                 "small": dict(batch=32, seq_len=128, lr=4e-3, dropout=0.2),
                 "large": dict(batch=128, seq_len=256, lr=2e-3, eval_every=500)}
         if preset not in base:

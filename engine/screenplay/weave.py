@@ -40,6 +40,7 @@ class WeaveConfig:
     action_chars: int = 110  # same for action paragraphs
     action_hard: int = 200
     heading_chars: int = 60  # a scene heading ends at the first space past this many
+    paren_chars: int = 40  # a parenthetical left open closes at the first space past this many
     patience: int = 10  # body lines a speech may wait for a second speaker to appear
     overrun: float = 2.5  # give up waiting for the model past this multiple of the target (then force)
 
@@ -188,6 +189,9 @@ class Weaver:
             return "\n\n" if long_ else None
         if character_cue(lines[0].strip()) is None:  # action is one paragraph
             return "\n" if last == "\n" else None
+        paren = lines[-1]
+        if paren.startswith("(") and ")" not in paren and len(paren) > c.paren_chars and last == " ":
+            return ")\n"  # a parenthetical is one short line, closed; the speech follows
         speech = sum(len(x) for x in lines[1:] if not x.startswith("("))
         if (speech > c.speech_chars and last in ".!?") or (speech > c.speech_hard and last == " "):
             return "\n\n"

@@ -171,6 +171,9 @@ def finish_take(index: int, text: str, brief: Brief, seed: int, lines: int, mean
                 max_cast: int = 4, cast_names: tuple[str, ...] = ()) -> Take:
     """Sampled body text -> a checked, trimmed, titled Take (characters renamed after the cast, when asked)."""
     sp = tidy(parse_fountain(text), max_cast, brief)
+    for scene in sp.scenes:  # "(as if all )", closed by the weaver after a space -> "(as if all)"
+        scene.elements = [replace(el, parenthetical=re.sub(r"\s+\)$", ")", el.parenthetical))
+                          if isinstance(el, Dialogue) and el.parenthetical else el for el in scene.elements]
     if cast_names:
         sp = rename_characters(sp, cast_names, brief)
     sp.title = brief.title

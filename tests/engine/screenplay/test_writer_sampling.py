@@ -42,17 +42,14 @@ def test_the_packed_stepper_follows_the_model_character_by_character():
 
     torch.manual_seed(0)
     model = CharLSTM(ModelConfig(vocab_size=30, embed=8, hidden=32, layers=2, dropout=0.0)).eval()
-    with torch.no_grad():  # fp16-exact weights, as shipped: the fp16 GEMM then rounds nothing
-        for p in model.parameters():
-            p.copy_(p.half().float())
     ids = torch.randint(1, 30, (3, 12))
     with torch.no_grad():
         whole, _ = model(ids)  # (3, 12, V)
         first, state = model(ids[:, :4])
     stepper = Stepper(model)
     stepper.reset(state)
-    for t in range(4, 12):
-        assert torch.allclose(stepper.step(ids[:, t]), whole[:, t], atol=1e-4)
+    for t in range(4, 12):  # int8 weights on CPU: the same distribution to within a hair
+        assert torch.allclose(torch.softmax(stepper.step(ids[:, t]), -1), torch.softmax(whole[:, t], -1), atol=5e-3)
 
 
 def test_the_weaver_sees_the_same_take_fed_by_runs_or_by_characters():
@@ -84,3 +81,18 @@ def test_the_weaver_sees_the_same_take_fed_by_runs_or_by_characters():
     text, forced = run(by_runs=True)
     assert len(forced) >= 3 and "I was never meant to keep the light." in text  # the brief was woven in
     assert (text, forced) == run(by_runs=False)
+
+
+def test_a_parenthetical_left_open_is_closed_and_the_speech_follows():
+    from engine.brief import Brief
+    from engine.screenplay.fountain import parse_fountain
+    from engine.screenplay.weave import Weaver
+
+    w = Weaver(Brief("T", lines=("Hi.",)), 40, random.Random(1), "INT. LAB - NIGHT\n\n")
+    words, forced = iter("NORA\n(teing of us how the deach not them as all mine, world-being the warry".split(" ")), None
+    while not forced:
+        forced = w.push(next(words) + " ")
+    assert forced == ")\n"
+    w.push("Well, go on.\n\n")
+    speech = parse_fountain(w.text).scenes[0].elements[0]
+    assert speech.parenthetical.startswith("(teing") and speech.text == "Well, go on."
