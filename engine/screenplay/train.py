@@ -52,7 +52,7 @@ class TrainConfig:
         base = {"tiny": dict(batch=16, seq_len=64, steps=200, eval_every=50, eval_chars=20_000, lr=1e-2),
                 # base: measured best of four recipes for 5 minutes on the shared corpus (see bench_writer.py)
                 "base": dict(batch=32, seq_len=64, lr=6e-3, dropout=0.1),
-                "small": dict(batch=32, seq_len=128, lr=4e-3, dropout=0.2),
+                "small": dict(batch=32, seq_len=128),
                 "large": dict(batch=128, seq_len=256, lr=2e-3, eval_every=500)}
         if preset not in base:
             raise ValueError(f"preset must be one of {', '.join(base)}, not {preset!r}")
