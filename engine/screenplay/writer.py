@@ -172,8 +172,10 @@ def finish_take(index: int, text: str, brief: Brief, seed: int, lines: int, mean
     """Sampled body text -> a checked, trimmed, titled Take (characters renamed after the cast, when asked)."""
     sp = tidy(parse_fountain(text), max_cast, brief)
     for scene in sp.scenes:  # "(as if all )", closed by the weaver after a space -> "(as if all)"
-        scene.elements = [replace(el, parenthetical=re.sub(r"\s+\)$", ")", el.parenthetical))
-                          if isinstance(el, Dialogue) and el.parenthetical else el for el in scene.elements]
+        scene.elements = [replace(el, parenthetical=re.sub(r"\s+\)$", ")", el.parenthetical),
+                                  parenthetical_markup=None)
+                          if isinstance(el, Dialogue) and el.parenthetical and el.parenthetical.endswith(" )") else el
+                          for el in scene.elements]
     if cast_names:
         sp = rename_characters(sp, cast_names, brief)
     sp.title = brief.title
@@ -209,21 +211,22 @@ def rename_characters(sp: Screenplay, names: tuple[str, ...] | list[str], brief:
     pattern = re.compile(r"\b(" + "|".join(re.escape(o) for o in sorted(mapping, key=len, reverse=True)) + r")\b",
                          re.I)
 
-    def sub(el):
-        if brief is not None and is_required(el, brief):
-            return el.text
-        return pattern.sub(lambda m: _as_written(mapping[m.group(1).upper()], m.group(1)), el.text)
+    def sub(el, text):
+        if text is None or (brief is not None and is_required(el, brief)):
+            return text
+        return pattern.sub(lambda m: _as_written(mapping[m.group(1).upper()], m.group(1)), text)
 
     scenes = []
     for scene in sp.scenes:
         elements = []
         for el in scene.elements:
             if isinstance(el, Dialogue):
-                el = replace(el, character=mapping.get(el.character, el.character), text=sub(el))
+                el = replace(el, character=mapping.get(el.character, el.character), text=sub(el, el.text),
+                             markup=sub(el, el.markup))
             elif isinstance(el, Action):
-                el = Action(sub(el))
+                el = replace(el, text=sub(el, el.text), markup=sub(el, el.markup))
             elements.append(el)
-        scenes.append(Scene(scene.heading, elements))
+        scenes.append(replace(scene, elements=elements))
     return Screenplay(sp.title, dict(sp.title_page), scenes)
 
 
