@@ -11,6 +11,15 @@ from engine.faces.align import INNER_LIPS, mouth_opening
 OPEN_ENOUGH = 0.012  # inner-lip gap / face height above which the actor's own mouth interior is used
 
 
+def closed(landmarks: np.ndarray) -> np.ndarray:
+    """The same face with its lips together (inner lip pairs met at their midpoints)."""
+    lm = np.asarray(landmarks, np.float32).copy()
+    for upper, lower in ((61, 67), (62, 66), (63, 65)):
+        mid = (lm[upper] + lm[lower]) / 2
+        lm[upper] = lm[lower] = mid
+    return lm
+
+
 def _poly_mask(shape: tuple[int, int], poly: np.ndarray, blur: int) -> np.ndarray:
     m = np.zeros(shape, np.float32)
     cv2.fillPoly(m, [np.round(poly).astype(np.int32)], 1.0, lineType=cv2.LINE_AA)

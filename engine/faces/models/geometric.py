@@ -17,7 +17,7 @@ from engine.faces.align import ALIGN_SIZE, JAW, mouth_opening
 from engine.faces.convert.occlusion import OcclusionConfig, skin_map
 from engine.faces.faceset import FaceSet
 from engine.faces.models._base import AlignedBatch, Generated
-from engine.faces.mouth import fill_mouth
+from engine.faces.mouth import closed, fill_mouth
 from engine.faces.quality import measure
 from engine.faces.warp import border_points, triangulate, warp_image
 
@@ -101,8 +101,10 @@ class GeometricMember:
         """The actor's (or the driven) landmarks at frame k moved by the cast member's shape: equal to
         the reference shape plus the actor's expression when both face the camera alike."""
         drive = batch.targets[k] if batch.targets is not None else batch.landmarks[k]
-        neutral = batch.neutral if batch.neutral is not None else batch.landmarks[k]
-        identity = self.faceset.landmarks[ref] - neutral
+        # lips together in both rest faces: the mouth then opens exactly as much as the actor's (or the
+        # voice's), not by the photo's own smile, and never by the actor's average opening
+        neutral = closed(batch.neutral if batch.neutral is not None else batch.landmarks[k])
+        identity = closed(self.faceset.landmarks[ref]) - neutral
         return neutral + weights * identity + self.config.expression * (drive - neutral)
 
     def convert(self, batch: AlignedBatch) -> Generated:
