@@ -15,7 +15,7 @@ import re
 
 from engine.screenplay.document import (Action, Dialogue, Element, Note, PageBreak, Scene, Screenplay, Section,
                                         Synopsis, Transition)
-from engine.screenplay.inline import cut_notes, literal, protect, render, restore, runs, seen
+from engine.screenplay.inline import cut_notes, literal, plain, protect, render, restore, runs, seen
 
 _BONEYARD = re.compile(r"/\*.*?\*/", re.S)  # on protected text: an escaped /\* opens nothing
 _HEADING = re.compile(r"^(int|ext|est|int\./ext|int/ext|i/e|e/i|i\./e)[. ]", re.I)
@@ -67,15 +67,21 @@ def split_title_page(lines: list[str]) -> tuple[dict[str, str], list[str]]:
         line = lines[i]
         m = _TITLE_KEY.match(line)
         if m and not _HEADING.match(line):
-            key = m.group(1).strip()
-            value = restore(m.group(2).strip())
+            key = restore(m.group(1).strip())
+            value = title_value(m.group(2).strip())
             page[key] = page[key] + "\n" + value if page.get(key) and value else (page.get(key) or value)
         elif key is not None and line[:1] == " ":
-            page[key] = (page[key] + "\n" + restore(line.strip())).strip("\n")
+            page[key] = (page[key] + "\n" + title_value(line.strip())).strip("\n")
         else:
             return {}, lines
         i += 1
     return (page, lines[i:]) if any(page.values()) else ({}, lines)
+
+
+def title_value(protected: str) -> str:
+    """A title-page value as written, unless it holds a ``[[`` or ``/*`` that would read otherwise elsewhere:
+    then its plain text, escaped."""
+    return render(seen(protected)) if "[[" in protected or "/*" in protected else restore(protected)
 
 
 def _blocks(lines: list[str]) -> list[list[str]]:
@@ -99,7 +105,8 @@ def _blocks(lines: list[str]) -> list[list[str]]:
 def read_block(block: list[str], notes: bool = False) -> list[Element | Scene]:
     """One paragraph of protected lines -> a new Scene (a heading) or the elements it holds."""
     kept, found = cut_notes("\n".join(block))
-    after: list[Element] = [Note(restore(x)) for x in found] if notes else []
+    after: list[Element] = [Note("\n".join(y.rstrip() for y in literal(x).split("\n"))) for x in found] \
+        if notes else []
     lines = kept.split("\n")
     if not kept.strip():
         return after
@@ -155,7 +162,7 @@ def _transition(line: str) -> Transition | None:
     if line.startswith(">") and not _CENTERED.match(line.strip()):
         return Transition(seen(line[1:].strip()))
     text = line.strip()
-    if line.endswith("TO:") and text == text.upper() and re.search(r"[^\W\d_]", text):
+    if line.endswith("TO:") and text == text.upper() and re.search(r"[^\W\d_]", text) and text[0] != "~":
         return Transition(seen(text))
     return None
 
@@ -213,8 +220,8 @@ def _speech(cue: tuple[str, str | None, bool], lines: list[str]) -> list[Element
     name, extension, dual = cue
     out: list[Element] = []
     for k, (paren, body, sung) in enumerate(parts):
-        text, markup = _text(body)
-        paren_text, paren_markup = _text(paren) if paren is not None else (None, None)
+        text, markup = _text(body, strip=True)
+        paren_text, paren_markup = _text(paren, strip=True) if paren is not None else (None, None)
         out.append(Dialogue(name, text, paren_text, extension, dual and k == 0, sung, k > 0, markup, paren_markup))
     return out
 
@@ -258,14 +265,24 @@ def _action(lines: list[str]) -> list[Element]:
     return out
 
 
-def _text(lines: list[str]) -> tuple[str, str | None]:
+def _text(lines: list[str], strip: bool = False) -> tuple[str, str | None]:
     """(text, markup) of protected lines; markup only where it carries emphasis (escapes alone add nothing
-    a reader sees: the writer escapes what needs it)."""
-    text = "\n".join(seen(x) for x in lines)
+    a reader sees: the writer escapes what needs it). ``strip``: lines of a speech, which never keep edge spaces."""
+    text = "\n".join(seen(x).strip() if strip else seen(x) for x in lines)
     if not any(styles for x in lines for _, styles in runs(x)):
         return text, None
-    markup = "\n".join(_unguard(restore(x)) for x in lines)
+    markup = safe_markup("\n".join(_unguard(restore(x)) for x in lines), text)
     return text, (None if markup == render(text) else markup)
+
+
+def safe_markup(markup: str | None, text: str) -> str | None:
+    """``markup`` if it still reads as ``text`` and opens no boneyard (an unclosed ``/*`` gets its star escaped,
+    as a later ``*/`` would otherwise swallow what lies between); else None (the writer escapes ``text``)."""
+    if markup is None or plain(markup) != text:
+        return None
+    if "/*" in protect(markup):
+        markup = markup.replace("/*", "/\\*")
+    return markup if plain(markup) == text else None
 
 
 def _unguard(line: str) -> str:

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from engine.screenplay.document import (Action, Dialogue, Note, PageBreak, Scene, Screenplay, Section, Synopsis,
                                         Transition)
-from engine.screenplay.fountain import _SCENE_NUMBER, _cue, _heading, _paren_end, _transition, is_scene_heading, \
-    read_block, split_title_page
+from engine.screenplay.fountain import _SCENE_NUMBER, _cue, _heading, _paren_end, is_scene_heading, \
+    read_block, safe_markup, split_title_page, title_value
 from engine.screenplay.inline import plain, protect, render
 
 
 def write_fountain(sp: Screenplay, title_page: bool = True) -> str:
     page = _title_page(sp) if title_page else []
     blocks: list[list[str]] = []
+    heads: list = []  # the element each paragraph starts with
+    first = None  # the element the first paragraph holds
     for scene in sp.scenes:
         if scene.heading:
             blocks.append([_heading_line(scene)])
+            heads.append(scene)
+            first = first or scene
         prev = None
         for el in scene.elements:
             lines, joins = _element(el, prev)
@@ -27,9 +31,15 @@ def write_fountain(sp: Screenplay, title_page: bool = True) -> str:
                 blocks[-1].extend(lines)
             elif lines:
                 blocks.append(lines)
+                heads.append(el)
+                first = first or el
             prev = el
+    for lines, el in zip(blocks, heads):  # plain action that, with what joins it, would read as something else
+        if isinstance(el, Action) and not (el.centered or el.lyric) and not _reads_as_action(lines, el):
+            lines[0] = "!" + lines[0]
     if not page and blocks and split_title_page([protect(x) for x in blocks[0]])[0]:
-        blocks[0][0] = _force(blocks[0][0])  # the first paragraph would read as a title page
+        # the first paragraph would read as a title page: force it (title keys start with a letter or digit)
+        blocks[0][0] = ("@" if isinstance(first, Dialogue) else "!") + blocks[0][0]
     text = "\n\n".join("\n".join(b) for b in ([page] if page else []) + blocks)
     return text.rstrip("\n") + "\n"
 
@@ -45,8 +55,7 @@ def _title_page(sp: Screenplay) -> list[str]:
         page.pop(key)
     out = []
     for k, value in page.items():
-        if "/*" in protect(value) or "[[" in protect(value):  # would open a boneyard or a note
-            value = render(plain(value))
+        value = title_value(protect(value))  # a value that would open a boneyard or a note is escaped
         lines = [x.strip() for x in value.split("\n") if x.strip()]
         out += [f"{k}: {lines[0]}"] if len(lines) == 1 else [f"{k}:"] + ["    " + x for x in lines]
     return out
@@ -76,7 +85,7 @@ def _element(el, prev) -> tuple[list[str], bool]:
         want = Transition(el.text.replace("\n", " ").strip())
         text = render(want.text)
         for line in (text, "> " + text, "> " + text[:-1] + "\\<"):
-            if _transition(protect(line)) == want:
+            if read_block([protect(line)]) == [want]:
                 return [line], False
         return ["> " + text], False
     if isinstance(el, Section):
@@ -84,7 +93,10 @@ def _element(el, prev) -> tuple[list[str], bool]:
     if isinstance(el, Synopsis):
         return ["= " + render(el.text.replace("\n", " ").strip())], False
     if isinstance(el, Note):
-        return ["[[" + "\n".join(x if x.strip() else "  " for x in el.text.split("\n")) + "]]"], False
+        text = render(el.text).replace("]", "\\]")
+        lines = [x.rstrip() for x in (text[:-1] + "\\\\" if text.endswith("\\") else text).split("\n")]
+        lines[1:-1] = [x or "  " for x in lines[1:-1]]  # an empty line inside a note holds two spaces
+        return ["[[" + "\n".join(lines) + "]]"], False
     if isinstance(el, PageBreak):
         return ["==="], False
     raise TypeError(f"not a screenplay element: {el!r}")
@@ -92,8 +104,8 @@ def _element(el, prev) -> tuple[list[str], bool]:
 
 def _body(el) -> list[str]:
     """The element's text as Fountain lines: its own markup when that still reads as its text."""
-    markup = el.markup if el.markup is not None and plain(el.markup) == el.text else render(el.text)
-    return markup.split("\n")
+    markup = safe_markup(el.markup, el.text)
+    return (render(el.text) if markup is None else markup).split("\n")
 
 
 def _speech_part(el: Dialogue, prev) -> tuple[list[str], bool]:
@@ -102,8 +114,8 @@ def _speech_part(el: Dialogue, prev) -> tuple[list[str], bool]:
     lines = [] if joins else [_cue_line(el)]
     if el.parenthetical:
         paren = el.parenthetical.strip()
-        if el.parenthetical_markup is not None and plain(el.parenthetical_markup) == el.parenthetical:
-            paren = el.parenthetical_markup
+        if safe_markup(el.parenthetical_markup, el.parenthetical) is not None:
+            paren = safe_markup(el.parenthetical_markup, el.parenthetical)
         elif not (paren.startswith("(") and paren.endswith(")")):
             paren = render(f"({paren})")
         else:
@@ -122,13 +134,14 @@ def _speech_part(el: Dialogue, prev) -> tuple[list[str], bool]:
 
 
 def _cue_line(el: Dialogue) -> str:
-    ext = f" ({el.extension})" if el.extension else ""
+    ext = f" ({el.extension})" if el.extension is not None else ""
     dual = " ^" if el.dual else ""
     want = (el.character, el.extension, el.dual)
     natural = el.character + ext + dual
-    if "\\" not in natural and _cue(protect(natural)) == want:
+    if render(natural) == natural and _cue(protect(natural)) == want:
         return natural
     name = render(el.character)
+    ext = f" ({render(el.extension)})" if el.extension is not None else ""
     return "@" + (name[:-1] + "\\^" if name.endswith("^") else name) + ext + dual
 
 
@@ -145,8 +158,6 @@ def _action(el: Action, prev) -> tuple[list[str], bool]:
         if s.startswith("~") or (s.startswith(">") and s.rstrip().endswith("<")):
             line = line[: len(line) - len(s)] + "\\" + s
         lines.append(line if line.strip() else "  ")
-    if not joins and not _reads_as_action(lines, el):
-        lines[0] = "!" + lines[0]
     return lines, joins
 
 
@@ -154,9 +165,3 @@ def _reads_as_action(lines: list[str], el: Action) -> bool:
     got = read_block([protect(x) for x in lines])
     return bool(got) and isinstance(got[0], Action) and (got[0].text, got[0].centered, got[0].lyric) == \
         (el.text, False, False)
-
-
-def _force(line: str) -> str:
-    """The body's first line, forced to stay what it is rather than open a title page (title keys start
-    with a letter or digit, so any forcing character will do)."""
-    return ("@" if _cue(protect(line)) else "!") + line

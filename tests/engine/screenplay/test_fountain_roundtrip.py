@@ -108,3 +108,21 @@ def test_our_takes_round_trip_and_write_an_fdx_beside_the_pdf(tiny_model, tmp_pa
         back = parse_fdx(take.fdx_path.read_text(encoding="utf-8"))
         assert back == take.screenplay
         assert peer_items(to_fountain(back)) == peer_items(take.fountain)
+
+
+MARKUP = list("abcXYZ ()*_[]/\\#~!@.>=<^:-'\"") + ["INT. ", "CUT TO:", "[[", "]]", "/*", "*/", "**", "  ", "\n",
+                                                   "é", "V.O."]
+
+
+@pytest.mark.parametrize("notes", [False, True])
+def test_any_text_reads_writes_and_reads_back_the_same(notes):
+    """Seeded random Fountain made of markup characters (forcing marks, emphasis, notes, boneyard, escapes)."""
+    import random
+
+    for seed in range(400):
+        rng = random.Random(seed)
+        parts = ["".join(rng.choice(MARKUP) for _ in range(rng.randint(1, 30))) for _ in range(rng.randint(1, 6))]
+        source = ("\n\n" if rng.random() < 0.5 else "\n").join(parts)
+        sp = parse_fountain(source, notes=notes)
+        written = to_fountain(sp)
+        assert parse_fountain(written, notes=notes) == sp, (seed, source, written)
