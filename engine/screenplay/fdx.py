@@ -92,7 +92,7 @@ class _Speech:
             before = self.paragraphs
             self.end()
             self.cue = cue
-            name = el.character + (f" ({el.extension})" if el.extension else "")
+            name = el.character + (f" ({el.extension})" if el.extension is not None else "")
             self.paragraphs.append(_paragraph(self.parent, "Character", name, None, new_page))
             new_page = False
             if el.dual and before:  # this speech and the one before, side by side
