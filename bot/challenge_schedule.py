@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import difflib
 import functools
+import logging
 import re
 import zoneinfo
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from storage.challenges import enabled_schedules
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_FRACTION = 0.5  # a scheduled start missed while down is made up while this share of it is left
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _WEEKLY = re.compile(r"^(?:every\s+)?(?P<day>[a-z]+)\s+(?:at\s+)?(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$")
 
@@ -159,3 +165,26 @@ def latest_slot(trigger: CronTrigger, now: datetime, window_s: float) -> datetim
 
 def next_slot(trigger: CronTrigger, now: datetime) -> datetime | None:
     return trigger.get_next_fire_time(None, now + timedelta(microseconds=1))
+
+
+# ---- the servers' schedules (storage) -------------------------------------------------------------
+
+def due_slots(db, now: float, catch_up_fraction: float = CATCH_UP_FRACTION) -> list[tuple[dict, float]]:
+    """(schedule, slot) for every enabled schedule whose latest start is due and not yet claimed."""
+    out = []
+    when = datetime.fromtimestamp(now, timezone.utc)
+    for sched in enabled_schedules(db):
+        try:
+            trigger = cron_trigger(sched["cron"], sched["timezone"])
+        except ValueError as e:  # stored before a rule changed: say so, skip it
+            log.error("challenge schedule %s of server %s is not usable: %s", sched["id"], sched["guild_id"], e)
+            continue
+        slot = latest_slot(trigger, when, sched["hours"] * 3600 * catch_up_fraction)
+        if slot is not None and (sched["last_slot_ts"] is None or sched["last_slot_ts"] < slot.timestamp()):
+            out.append((sched, slot.timestamp()))
+    return out
+
+
+def next_start(sched: dict, now: float) -> float | None:
+    nxt = next_slot(cron_trigger(sched["cron"], sched["timezone"]), datetime.fromtimestamp(now, timezone.utc))
+    return nxt.timestamp() if nxt else None

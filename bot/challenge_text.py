@@ -128,7 +128,7 @@ def status(ch: dict, brief: dict, *, takes: int, voters: int, cast: int, film_jo
 
 
 def history(rows: list[dict], guild_id: int, limit: int = 1900) -> str:
-    """`/challenge history`: one entry per past challenge (bot.challenge_life.history_facts), newest first."""
+    """`/challenge history`: one entry per past challenge (studio.challenges.history_facts), newest first."""
     text = "📜 **Past challenges**\n"
     for r in rows:
         mid = r["message_id"]

@@ -1,6 +1,6 @@
 """Challenges each server runs itself: `/challenge schedule|unschedule|start|status|end|next|history|pool`.
 
-The challenge's life (storage only) is bot.challenge_life; this cog turns Discord commands into calls to
+The challenge's life (storage only) is studio.challenges; this cog turns Discord commands into calls to
 it and its steps into messages. An APScheduler AsyncIOScheduler on the bot's loop is the alarm clock: one
 cron job per server schedule and one date job per running challenge (its next step), rebuilt from storage
 at every start; each alarm calls :meth:`Challenge.wake`, which runs whatever is due by ``bot.clock`` (a
@@ -23,17 +23,17 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import challenge_text as say
-from bot.challenge_life import (ChallengeError, LifeConfig, advance, due_slots, end_challenge, history_facts,
-                                next_due, next_start, open_challenge, premiere_posted, shipped_pool, status_facts)
 from bot.challenge_post import missing_permissions, post_premiere, render_budget_mb
-from bot.challenge_schedule import (cron_trigger, get_timezone, local_timezone_name, parse_when, schedule_problem,
-                                    timezone_choices)
+from bot.challenge_schedule import (cron_trigger, due_slots, get_timezone, local_timezone_name, next_start, parse_when,
+                                    schedule_problem, timezone_choices)
 from bot.cogs._common import interaction_is_admin, slug, tell
 from bot.text import safe
 from bot.views.challenge import EndConfirm
 from storage import challenges as store
 from storage.briefs import get_brief
 from storage.settings import get_guild_setting
+from studio.challenges import (ChallengeError, LifeConfig, advance, end_challenge, history_facts, next_due,
+                               open_challenge, premiere_posted, shipped_pool, status_facts)
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class Challenge(commands.Cog):
         async with self._lock:
             now = self.now()
             if timed:
-                for sched, slot in await self.bot.db(due_slots, now, self.config):
+                for sched, slot in await self.bot.db(due_slots, now):
                     await self._open_scheduled(sched, slot, now)
             for ch in await self.bot.db(store.active_challenges):
                 budget = render_budget_mb(self.bot.upload_limit_mb(ch["guild_id"]))

@@ -107,7 +107,7 @@ class Vote(commands.Cog):
             return
         for brief in due:
             if (brief["brief"].get("extra") or {}).get("challenge"):
-                continue  # a challenge closes its own vote, on its own clock (bot.challenge_life)
+                continue  # a challenge closes its own vote, on its own clock (studio.challenges)
             try:
                 await self.close(brief["id"], reason="time is up")
             except Exception:  # the vote is closed in storage first; only the announcement can be lost

@@ -6,14 +6,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.challenge_life import Estimate, LifeConfig, estimate_production, plan_times
-from bot.challenge_schedule import cron_trigger, get_timezone, latest_slot, parse_when, timezone_choices
+from bot.challenge_schedule import (cron_trigger, get_timezone, latest_slot, parse_when, schedule_problem,
+                                    timezone_choices)
 from bot.cli import main as cli_main
-from bot.challenge_schedule import schedule_problem
 from bot.settings import SettingsError, load_settings
 from engine.challenge import ChallengeLists
 from storage.challenges import get_schedule
 from storage.settings import set_guild_setting
+from studio.challenges import Estimate, LifeConfig, estimate_production, plan_times
 from tests.bot.challenge_helpers import bot_msgs, is_ballot, posts, wait_msgs
 
 UTC = timezone.utc
@@ -177,7 +177,7 @@ def test_no_one_is_pinged_even_by_mention_text_in_the_lists(make_stack, discord_
     d, w = discord_double, discord_double.default
     lists = ChallengeLists(titles=("@everyone, a film",), lines=(f"@here <@{w.member_id}> <@&{w.admin_role_id}>",),
                            props=("an @everyone badge",), science=("@here physics",))
-    monkeypatch.setattr("bot.challenge_life.load_lists", lambda path=None: lists)
+    monkeypatch.setattr("studio.challenges.load_lists", lambda path=None: lists)
     monkeypatch.setattr("engine.challenge.load_lists", lambda path=None: lists)
     make_stack()
     d.invoke_slash("challenge", subcommand="start", user=w.admin_id, channel_id=w.general_id).wait_original()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.challenge_life import estimate_production
 from storage.briefs import get_brief
 from storage.challenges import film_stage_samples
 from storage.jobs import get_job
+from studio.challenges import estimate_production
 from tests.bot.challenge_helpers import (FRIDAY_1759, FRIDAY_6PM, FakeClock, bot_msgs, challenge, cog, is_ballot,
                                          is_mp4, is_take, posts, schedule, start_stack, vote, wait_msgs, wake)
 

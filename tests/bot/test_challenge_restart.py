@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from bot.challenge_life import LifeConfig, end_challenge, open_challenge
 from storage.challenges import get_challenge
 from storage.jobs import get_job
+from studio.challenges import LifeConfig, end_challenge, open_challenge
 from tests.bot.challenge_helpers import (FRIDAY_1759, FRIDAY_6PM, FakeClock, bot_msgs, challenge, cog, is_ballot,
                                          is_mp4, is_take, posts, schedule, start_stack, vote, wait_msgs, wake)
 from tests.discord_double.state import ADMINISTRATOR, MANAGE_GUILD

@@ -11,7 +11,8 @@ of the 80th percentile of each stage's measured time in the last finished film j
 none has finished yet); the margin is half of that, at least 15 minutes. The vote stays open at least
 half the challenge whatever the estimate says.
 
-Every function takes ``now`` (the caller's clock), so a 48-hour challenge runs in seconds in tests.
+Every function takes ``now`` (the caller's clock), so a 48-hour challenge runs in seconds in tests. When a
+server's schedule starts one is bot.challenge_schedule's to say (crontab and APScheduler stay out of studio/).
 :func:`advance` is idempotent: each step is claimed in storage before it is returned to be posted, so a
 step missed while the bot was down runs once when it is next called, and nothing is posted twice.
 """
@@ -20,23 +21,21 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 
-from bot.challenge_schedule import cron_trigger, latest_slot, next_slot
 from engine.brief import Brief
 from engine.challenge import ChallengeLists, load_lists, lists_from, random_brief
 from engine.errors import BriefError
 from storage import challenges as store
 from storage import jobs
-from storage.briefs import create_brief, get_brief
+from storage.briefs import get_brief
 from storage.cast import list_members
 from storage.db import StorageError, immediate
 from storage.films import film_for_job
-from storage.settings import get_guild_setting
 from storage.takes import get_take, takes_for_brief
-from storage.votes import tally, winner
+from storage.votes import tally
 from studio import life
-from studio.briefs import WRITER_KEY
+from studio.briefs import start_brief
+from studio.voting import close_vote
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,6 @@ class LifeConfig:
     min_margin_s: float = 900.0  # ... and at least this
     min_vote_fraction: float = 0.5  # the vote stays open at least this share of the challenge
     warn_s: float = 3600.0  # the close is announced this long before it (a tenth of the vote if shorter)
-    catch_up_fraction: float = 0.5  # a scheduled start missed while down is made up while this share is left
     samples: int = 20  # finished film jobs the estimate looks at
 
 
@@ -159,14 +157,8 @@ def open_challenge(db, *, guild_id: int, channel_id: int, now: float, duration_s
         data = drawn.to_dict()
         data["extra"] = {**(data.get("extra") or {}), "challenge": True,
                          "vote_closes_at": close_at, "vote_seconds": max(1, int(close_at - now))}
-        brief_id = create_brief(db, data, guild_id=guild_id, channel_id=channel_id, requester_id=bot_id,
-                                source="challenge")
-        payload = {"brief_id": brief_id, "takes": config.takes}
-        model = get_guild_setting(db, guild_id, WRITER_KEY)
-        if model and model != "shipped":
-            payload["model"] = model
-        jobs.enqueue(db, "write", payload, requester_id=bot_id, guild_id=guild_id, channel_id=channel_id,
-                     brief_id=brief_id)
+        brief_id, _job = start_brief(db, data, takes=config.takes, source="challenge", guild_id=guild_id,
+                                     channel_id=channel_id, requester_id=bot_id)
         try:
             cid = store.create_challenge(db, guild_id=guild_id, channel_id=channel_id, brief_id=brief_id,
                                          opened_at=now, remind_at=remind_at, close_at=close_at, deadline=deadline,
@@ -175,27 +167,6 @@ def open_challenge(db, *, guild_id: int, channel_id: int, now: float, duration_s
         except StorageError as e:
             raise ChallengeError(str(e)) from None
     return store.get_challenge(db, cid)
-
-
-def due_slots(db, now: float, config: LifeConfig = LifeConfig()) -> list[tuple[dict, float]]:
-    """(schedule, slot) for every enabled schedule whose latest start is due and not yet claimed."""
-    out = []
-    when = datetime.fromtimestamp(now, timezone.utc)
-    for sched in store.enabled_schedules(db):
-        try:
-            trigger = cron_trigger(sched["cron"], sched["timezone"])
-        except ValueError as e:  # stored before a rule changed: say so, skip it
-            log.error("challenge schedule %s of server %s is not usable: %s", sched["id"], sched["guild_id"], e)
-            continue
-        slot = latest_slot(trigger, when, sched["hours"] * 3600 * config.catch_up_fraction)
-        if slot is not None and (sched["last_slot_ts"] is None or sched["last_slot_ts"] < slot.timestamp()):
-            out.append((sched, slot.timestamp()))
-    return out
-
-
-def next_start(sched: dict, now: float) -> float | None:
-    nxt = next_slot(cron_trigger(sched["cron"], sched["timezone"]), datetime.fromtimestamp(now, timezone.utc))
-    return nxt.timestamp() if nxt else None
 
 
 # ---- advancing ----------------------------------------------------------------------------------------
@@ -256,30 +227,26 @@ def _one_step(db, ch, brief, now, timed, max_mb, overrides) -> Step | None:
 
 
 def _close(db, ch: dict, now: float, max_mb: float, overrides: dict | None) -> Step | None:
-    """Close the vote (or adopt a close done by ✅ / `/produce`) and queue the winner's film."""
+    """Close the vote (studio.voting.close_vote, ties to the lowest take) or adopt a close done from the ballot
+    (✅ or `/produce`), and record the film job the premiere waits for."""
     with immediate(db):
         ch = store.get_challenge(db, ch["id"])
         if ch["phase"] != "open" or ch["closed_at"] is not None:
             return None
         brief = get_brief(db, ch["brief_id"])
-        counts = tally(db, brief["id"])
         early = brief["status"] == "producing"
         if early:  # someone closed it from the ballot; the film job is theirs
             film = [j for j in jobs.jobs_for_brief(db, brief["id"]) if j["kind"] == "film"]
             job_id = film[-1]["id"] if film else None
             take_id = film[-1]["payload"].get("take_id") if film else None
+            counts = tally(db, brief["id"])
         else:
-            take_id = winner(db, brief["id"]) if brief["status"] == "voting" else None
-            job_id = None
-            if take_id is None:
-                store.claim_step(db, ch["id"], "closed_at", now, phases=("open",), phase="failed")
+            out = close_vote(db, brief["id"], max_mb, overrides)
+            if out is None or out["take"] is None:  # still writing (no ballot yet), or no takes at all
                 life.move(db, brief["id"], "failed")
+                store.claim_step(db, ch["id"], "closed_at", now, phases=("open",), phase="failed")
                 return Step("no_takes", ch, brief, {"writing": brief["status"] == "writing"})
-            life.move(db, brief["id"], "producing")
-            payload = {**(overrides or {}), "brief_id": brief["id"], "take_id": take_id, "max_mb": max_mb,
-                       "cast_guild_id": ch["guild_id"], "challenge_id": ch["id"]}
-            job_id = jobs.enqueue(db, "film", payload, requester_id=brief["requester_id"], guild_id=ch["guild_id"],
-                                  channel_id=ch["channel_id"], brief_id=brief["id"])
+            take_id, job_id, counts = out["take"], out["job_id"], out["tally"]
         store.claim_step(db, ch["id"], "closed_at", now, phases=("open",), phase="producing")
         store.claim_step(db, ch["id"], "reminded_at", now, phases=("producing",))  # nothing left to remind of
         store.update_challenge(db, ch["id"], film_job_id=job_id)
