@@ -4,10 +4,13 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 
 from engine.errors import Cancelled, EngineError
 from engine.progress import Progress
 from storage import jobs as jobstore
+from storage.db import immediate
+from storage.settings import get_guild_setting, set_guild_setting
 from studio import remote
 from studio import store as stores
 from studio.handlers import JobContext, failing_brief, gather, record
@@ -16,6 +19,7 @@ from studio.settings import Settings
 log = logging.getLogger(__name__)
 
 POLL_S = 0.2
+NAMESPACE_KEY = "queue_namespace"  # guild 0's setting: this database's name in Redis and the store
 KEEP_S = 7 * 24 * 3600  # how long a finished job's keys stay in Redis (redeliveries find it finished)
 
 
@@ -28,9 +32,20 @@ class Remote:
         self.store = stores.open_store(settings.store_url, self.r)
         self.poll_s = POLL_S
 
-    def send(self, job_id: int, kind: str, inputs: dict, queue: str) -> None:
-        self.app.send_task(remote.TASK, args=[job_id, kind, inputs], queue=queue)
-        self.r.incr(f"benjamin:job:{job_id}:sent")
+    def send(self, ref: str, kind: str, inputs: dict, queue: str) -> None:
+        self.app.send_task(remote.TASK, args=[ref, kind, inputs], queue=queue)
+
+
+def job_ref(db, job_id: int) -> str:
+    """How job ``job_id`` of this database is named in Redis and the store: a random namespace kept in the
+    database, then the id (a new database never meets an old one's jobs)."""
+    ns = get_guild_setting(db, 0, NAMESPACE_KEY)
+    if not ns:
+        ns = uuid.uuid4().hex[:10]
+        with immediate(db):
+            ns = get_guild_setting(db, 0, NAMESPACE_KEY) or ns
+            set_guild_setting(db, 0, NAMESPACE_KEY, ns)
+    return f"{ns}-{job_id}"
 
 
 def follow(ctx: JobContext, conn: Remote) -> dict:
@@ -38,24 +53,25 @@ def follow(ctx: JobContext, conn: Remote) -> dict:
     job = ctx.job
     with failing_brief(ctx, job.get("brief_id"), only_while=("writing",) if job["kind"] == "write" else None):
         inputs = gather(ctx.db, ctx.settings, job, ctx.on_progress)
-        shipped = remote.ship_inputs(conn.store, job["id"], inputs)
-        outcome = _follow(ctx, conn, shipped, remote.queue_for(job["kind"], inputs))
+        ref = job_ref(ctx.db, job["id"])
+        shipped = remote.ship_inputs(conn.store, ref, inputs)
+        outcome = _follow(ctx, conn, ref, shipped, remote.queue_for(job["kind"], inputs))
         if outcome["status"] == "failed":
             raise EngineError(outcome.get("error") or "the job failed on its worker")
         if outcome["status"] == "cancelled":
             raise Cancelled("the job was cancelled")
-        stores.pull_dir(conn.store, f"jobs/{job['id']}", ctx.job_dir)  # the film, takes, checkpoint come home
+        stores.pull_dir(conn.store, f"jobs/{ref}", ctx.job_dir)  # the film, takes, checkpoint come home
         result = record(ctx.db, job, stores.localized(outcome["outcome"], ctx.job_dir))
-        for key in remote.Keys(job["id"]).all():
+        for key in remote.Keys(ref).all():
             conn.r.expire(key, KEEP_S)
         return result
 
 
-def _follow(ctx: JobContext, conn: Remote, shipped: dict, queue: str) -> dict:
+def _follow(ctx: JobContext, conn: Remote, ref: str, shipped: dict, queue: str) -> dict:
     job_id, kind = ctx.job["id"], ctx.job["kind"]
-    k, r = remote.Keys(job_id), conn.r
+    k, r = remote.Keys(ref), conn.r
     if r.get(k.outcome) is None and not r.exists(k.lease):
-        conn.send(job_id, kind, shipped, queue)  # first time, or followed again with nobody on it
+        conn.send(ref, kind, shipped, queue)  # first time, or followed again with nobody on it
     claims_at_send, saves_at_send, seen_saves, stalls = _int(r.get(k.claims)), None, None, 0
     while True:
         raw = r.get(k.outcome)
@@ -73,7 +89,7 @@ def _follow(ctx: JobContext, conn: Remote, shipped: dict, queue: str) -> dict:
                 raise EngineError(f"its worker stopped {stalls} times in a row in the {prog.get('stage') or 'first'} "
                                   "stage without saving any progress (a crash loop); giving up")
             log.info("job %s: its worker stopped; sending it again", job_id)
-            conn.send(job_id, kind, shipped, queue)
+            conn.send(ref, kind, shipped, queue)
             claims_at_send, saves_at_send = claims, saves
         time.sleep(conn.poll_s)
 

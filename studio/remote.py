@@ -78,8 +78,8 @@ class LeaseLost(Cancelled):
 class Keys:
     """Where one job's coordination lives in Redis."""
 
-    def __init__(self, job_id: int):
-        base = f"benjamin:job:{job_id}:"
+    def __init__(self, ref: str):
+        base = f"benjamin:job:{ref}:"
         self.lease, self.progress, self.cancel, self.outcome = (base + "lease", base + "progress",
                                                                 base + "cancel", base + "outcome")
         self.claims, self.released, self.completions = base + "claims", base + "released", base + "completions"
@@ -93,11 +93,11 @@ class Keys:
 class RemoteRun:
     """One delivery of one job on a worker machine."""
 
-    def __init__(self, r, store, home: Path, job_id: int, kind: str, inputs: dict, *, lease_s: float,
+    def __init__(self, r, store, home: Path, ref: str, kind: str, inputs: dict, *, lease_s: float,
                  stopping: threading.Event):
-        self.r, self.store, self.job_id, self.kind, self.inputs = r, store, job_id, kind, inputs
-        self.k = Keys(job_id)
-        self.job_dir = Path(home) / "jobs" / str(job_id)
+        self.r, self.store, self.job_id, self.kind, self.inputs = r, store, ref, kind, inputs
+        self.k = Keys(ref)
+        self.job_dir = Path(home) / "jobs" / ref
         self.lease_s, self.stopping = lease_s, stopping
         self.me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.sent: dict = {}
@@ -220,7 +220,7 @@ def _input_paths(inputs: dict):
             yield m["photos"], i
 
 
-def ship_inputs(store, job_id: int, inputs: dict) -> dict:
+def ship_inputs(store, job_id: str, inputs: dict) -> dict:
     """Upload the files the inputs name; the inputs with those paths replaced by store keys (JSON-able:
     a footage library goes as a pickled object beside its clips)."""
     inputs = dict(inputs)
@@ -240,7 +240,7 @@ def ship_inputs(store, job_id: int, inputs: dict) -> dict:
     return shipped
 
 
-def fetch_inputs(store, job_id: int, inputs: dict, folder: Path, footage_cache: Path | None = None) -> dict:
+def fetch_inputs(store, job_id: str, inputs: dict, folder: Path, footage_cache: Path | None = None) -> dict:
     """Download the files the inputs name (store keys) into ``folder`` (footage clips into ``footage_cache``,
     shared by this machine's jobs); the inputs with local paths."""
     local = json.loads(json.dumps(inputs))
@@ -262,7 +262,7 @@ def fetch_inputs(store, job_id: int, inputs: dict, folder: Path, footage_cache: 
     return local
 
 
-def _ship_library(store, job_id: int, library) -> str:
+def _ship_library(store, job_id: str, library) -> str:
     """A footage library (engine.footage Library) to the store: each clip once (by size and name), then the
     library itself with its clips' paths as store keys. Pickled: bot and workers run the same code."""
     clips = []
@@ -329,9 +329,10 @@ class WorkerConfig:
 
 
 @app.task(name=TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def run_job(job_id: int, kind: str, inputs: dict) -> str:
+def run_job(ref: str, kind: str, inputs: dict) -> str:
+    """Run job ``ref`` ("<the bot database's namespace>-<job id>") of ``kind`` on ``inputs`` here."""
     c = WorkerConfig
-    outcome = RemoteRun(c.client(), c.store(), c.home, int(job_id), kind, inputs, lease_s=c.lease_s,
+    outcome = RemoteRun(c.client(), c.store(), c.home, str(ref), kind, inputs, lease_s=c.lease_s,
                         stopping=c.stopping).run()
-    log.info("job %s: %s", job_id, outcome)
+    log.info("job %s: %s", ref, outcome)
     return outcome

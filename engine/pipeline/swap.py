@@ -135,6 +135,8 @@ class SwapStage(Stage):
             row = self._swap_shot(shot, inputs, preset, members, out_dir, report)
             write_json_atomic(marker, row)
             done[shot.shot] = row
+            on_progress(Progress(self.name, (n + 1) / total, f"shot {n + 1} of {total} swapped",
+                                 saved=f"shot {shot.shot}"))  # a killed job resumes after this shot
             notes.extend(row.get("notes", []))
         outputs = {"shots": {str(k): v for k, v in sorted(done.items())}, "preset": preset, "notes": notes}
         files = [v["path"] for v in done.values() if v.get("path")]
