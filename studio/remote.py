@@ -115,6 +115,7 @@ class RemoteRun:
         with self.r.pipeline() as p:
             p.incr(self.k.claims)
             p.delete(self.k.released)
+            p.hset(self.k.progress, "started_at", time.time())  # (with ended_at: the time it ran here)
             p.execute()
         self._done = threading.Event()
         threading.Thread(target=self._heartbeat, name=f"lease-{self.job_id}", daemon=True).start()
@@ -189,6 +190,7 @@ class RemoteRun:
         stores.push_dir(self.store, f"jobs/{self.job_id}", self.job_dir, self.sent)
 
     def _end(self, outcome: dict) -> None:
+        self.r.hset(self.k.progress, "ended_at", time.time())
         self.r.set(self.k.outcome, json.dumps(outcome))
         self._drop_lease()
 
