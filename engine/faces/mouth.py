@@ -51,7 +51,10 @@ def fill_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray | None, 
     if opening < 0.008:
         return face
     size = face.shape[0]
-    if source is not None and source_lm is not None and mouth_opening(source_lm) >= OPEN_ENOUGH:
+    own = mouth_opening(source_lm) if source_lm is not None else 0.0
+    # the actor's own interior only where their mouth is really open about as wide (a voice opening a closed
+    # mouth would otherwise stretch their lips into the gap, which reads as a closed mouth)
+    if source is not None and own >= OPEN_ENOUGH and own >= 0.7 * opening:
         inner_s = np.asarray(source_lm, np.float32)[INNER_LIPS]
         m, _ = cv2.estimateAffine2D(inner_s, inner_t)
         interior = cv2.warpAffine(source, m, (size, size), borderMode=cv2.BORDER_REFLECT) if m is not None \
