@@ -19,8 +19,11 @@ def render_budget_mb(limit_mb: float) -> float:
 def pending_posts(db) -> list[dict]:
     """Finished jobs whose outcome is not posted yet (and that have a channel to post to); a challenge's film is
     left to the challenge, which premieres it at its deadline."""
+    # finished jobs first, held ones second: a film finishing between the two reads is then either absent from
+    # the first (posted next tick, if at all) or in both; the other order let such a film slip out before its premiere
+    finished = jobs.finished_unposted(db, kinds=POSTED_KINDS)
     held = held_film_job_ids(db)
-    return [j for j in jobs.finished_unposted(db, kinds=POSTED_KINDS) if j.get("channel_id") and j["id"] not in held]
+    return [j for j in finished if j.get("channel_id") and j["id"] not in held]
 
 
 def queue_smaller(db, job: dict, payload: dict, user_id: int, cap: int) -> int | str:
