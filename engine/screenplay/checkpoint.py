@@ -3,13 +3,13 @@ validation bits per char, optimiser state (for resume) and the training config (
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from engine.errors import ModelError
+from engine.torch_files import load_payload, save_atomic
 from engine.screenplay.model import CharLSTM, ModelConfig
 
 log = logging.getLogger(__name__)
@@ -36,29 +36,13 @@ def save_checkpoint(ckpt: Checkpoint, path: Path, half: bool = False) -> Path:
     payload = {"kind": KIND, "model": state, "config": ckpt.model.config.to_dict(), "vocab": ckpt.vocab,
                "step": ckpt.step, "val_bpc": ckpt.val_bpc, "train_config": ckpt.train_config,
                "optimizer": ckpt.optimizer, "rng": ckpt.rng, "corpus": ckpt.corpus}
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except (OSError, RuntimeError) as e:  # a folder in the way, full disk, no permission (torch: RuntimeError)
-        if tmp.is_file():
-            tmp.unlink()
-        raise ModelError(f"cannot save the checkpoint to {path}: {getattr(e, 'strerror', None) or e}") from None
-    return path
+    return save_atomic(payload, path, "the checkpoint")
 
 
 def load_checkpoint(path: Path, device: str = "cpu") -> Checkpoint:
     """Load and check a checkpoint; ModelError says what is wrong with a missing, corrupt or foreign file."""
     path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"no writer checkpoint at {path}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for a torn or foreign file
-        raise ModelError(f"{path} is not a readable checkpoint ({type(e).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("kind") != KIND:
-        raise ModelError(f"{path} is not a Benjamin writer checkpoint")
+    payload = load_payload(path, KIND, "writer", readable="")
     try:
         config = ModelConfig(**payload["config"])
         vocab = str(payload["vocab"])

@@ -4,7 +4,6 @@ identities' names and the cast member's mean embedding (what the judge measures 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 import torch
 
 from engine.errors import ModelError
+from engine.torch_files import load_payload, save_atomic
 from engine.faces.models.config import FaceModelConfig
 from engine.faces.models.nets import FaceNets
 
@@ -42,28 +42,13 @@ def save_member(ckpt: MemberCheckpoint, path: Path) -> Path:
         **{name: {k: v.detach().cpu() for k, v in getattr(ckpt.nets, name).state_dict().items()}
            for name in ("encoder", "decoder_a", "decoder_b", "discriminator")},
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except (OSError, RuntimeError) as e:  # a folder in the way, a full disk, no permission
-        tmp.unlink(missing_ok=True)
-        raise ModelError(f"cannot save the face model to {path}: {getattr(e, 'strerror', None) or e}") from None
-    return path
+    return save_atomic(payload, path, "the face model")
 
 
 def load_member(path: Path, device: str = "cpu") -> MemberCheckpoint:
     """Load and check a member checkpoint; ModelError says what is wrong with a missing, torn or foreign file."""
     path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"no face model checkpoint at {path}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for a torn or foreign file
-        raise ModelError(f"{path} is not a readable face model checkpoint ({type(e).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("kind") != KIND:
-        raise ModelError(f"{path} is not a Benjamin face model checkpoint")
+    payload = load_payload(path, KIND, "face model")
     try:
         config = FaceModelConfig.from_dict(payload["config"])
         nets = FaceNets(config)
