@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.faces.align import mouth_opening
-from engine.faces.landmarks import box_from_landmarks, detect_boxes, distance, embedding, shape_at
+from engine.faces.landmarks import box_from_landmarks, detect_boxes, distance, embedding, shape_robust
 from engine.faces.smooth import jitter
 from engine.faces.track import Track, VideoFaces
 from engine.faces.video import read_frames
@@ -27,6 +27,7 @@ class SwapScore:
     median_distance: float  # to the cast member
     mouth_correlation: float
     jitter_ratio: float  # swapped shake / source shake
+    mouth_floor: float  # the untouched source measured from a box 3% to the side: what this measure can resolve
 
     def as_dict(self) -> dict:
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -51,20 +52,22 @@ def _near_box(rgb, lm) -> tuple[int, int, int, int]:
 def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np.ndarray, every: int = 3,
                limit: int = 80, jitter_frames: int = 96) -> SwapScore:
     """Compare the swapped clip with its source, frame by frame: each sampled face is measured from
-    scratch in both (the same detector box for both, so shake is compared fairly)."""
+    scratch in both (the same detector box for both, so shake is compared fairly; landmarks as the median
+    over nudged boxes, since one box's lips can be noise on a turned face). ``mouth_floor`` says how well
+    the source agrees with itself measured from a slightly different box: a swap cannot score above it."""
     tracks: list[Track] = source.tracks_of(actor)
     actor_emb = next(i.embedding for i in source.identities if i.id == actor)
     sampled = set(sorted(f for t in tracks for f in t.frames[::every])[:limit])
     longest = max(tracks, key=lambda t: len(t.frames))
     run = set(longest.frames[:jitter_frames].tolist())
-    src_mouth, out_mouth, closer, within, dists, src_pts, out_pts = [], [], [], [], [], [], []
+    src_mouth, out_mouth, floor_mouth, closer, within, dists, src_pts, out_pts = [], [], [], [], [], [], [], []
     start_s = source.first_frame / source.fps
     for (i, src), (_, out) in zip(read_frames(Path(source.path), start_s), read_frames(swapped)):
         if i not in sampled and i not in run:
             continue
         lm = longest.at(i) if i in run else source.landmarks_of(actor, i)
         box = _near_box(src, lm)
-        lm_src, lm_out = shape_at(src, box), shape_at(out, box)
+        lm_src, lm_out = shape_robust(src, box), shape_robust(out, box)
         if i in run:
             src_pts.append(lm_src)
             out_pts.append(lm_out)
@@ -76,7 +79,9 @@ def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np
             dists.append(d_cast)
             src_mouth.append(mouth_opening(lm_src))
             out_mouth.append(mouth_opening(lm_out))
+            shift = 0.03 * (box[2] - box[0])
+            floor_mouth.append(mouth_opening(shape_robust(src, (box[0] + shift, box[1], box[2] + shift, box[3]))))
     j_src, j_out = jitter(np.array(src_pts)), jitter(np.array(out_pts))
     return SwapScore(len(closer), float(np.mean(closer)) if closer else 0.0, float(np.mean(within)) if within else 0.0,
                      float(np.median(dists)) if dists else float("nan"), _corr(src_mouth, out_mouth),
-                     j_out / j_src if j_src > 0 else float("nan"))
+                     j_out / j_src if j_src > 0 else float("nan"), _corr(src_mouth, floor_mouth))

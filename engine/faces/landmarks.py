@@ -87,6 +87,20 @@ def shape_at(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
 
 
+# box nudges (share of the box's width: right, down, grow) the predictor is asked again at
+_NUDGES = ((0, 0, 0), (0.04, 0, 0), (-0.04, 0, 0), (0, 0.04, 0), (0, -0.04, 0), (0, 0, 0.05), (0, 0, -0.05))
+
+
+def shape_robust(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """68 landmarks as the median of the predictor's answers for the box and six nudges of it. On a turned
+    face or behind glasses one box's answer can move the lips by a third of their opening when the box moves
+    by 4% (measured on the Tears of Steel close-up); the median holds still."""
+    w = box[2] - box[0]
+    shapes = [shape_at(rgb, (box[0] + (dx - ds) * w, box[1] + (dy - ds) * w, box[2] + (dx + ds) * w,
+                             box[3] + (dy + ds) * w)) for dx, dy, ds in _NUDGES]
+    return np.median(np.stack(shapes), axis=0).astype(np.float32)
+
+
 def detect_boxes(rgb: np.ndarray, config: FindConfig = FindConfig()) -> list[tuple[tuple[int, int, int, int], float]]:
     """Face boxes (in ``rgb`` pixels) with their detector scores, largest first."""
     h, w = rgb.shape[:2]
@@ -100,6 +114,46 @@ def detect_boxes(rgb: np.ndarray, config: FindConfig = FindConfig()) -> list[tup
         if box[2] - box[0] > 4 and box[3] - box[1] > 4:
             out.append((box, float(s)))
     return sorted(out, key=lambda b: b[0][2] - b[0][0], reverse=True)
+
+
+def detect_near(rgb: np.ndarray, box: tuple[int, int, int, int], sizes: tuple[int, ...] = (100, 140),
+                min_score: float = -0.2) -> tuple[int, int, int, int] | None:
+    """The detector's box for the face expected at ``box`` (a prediction from the last frame), found by
+    running the detector on that region alone, scaled so the face is about ``sizes[0]`` pixels wide (then
+    the next size if it was missed): a box the landmark predictor was trained on, for a tenth of a
+    full-frame pass. None when it is not there."""
+    for face_px in sizes:
+        found = _detect_in_region(rgb, box, face_px, min_score)
+        if found is not None:
+            return found
+    return None
+
+
+def _detect_in_region(rgb, box, face_px: int, min_score: float) -> tuple[int, int, int, int] | None:
+    h, w = rgb.shape[:2]
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    if bw < 8 or bh < 8:
+        return None
+    x0, y0 = max(0, int(box[0] - 0.5 * bw)), max(0, int(box[1] - 0.5 * bh))
+    x1, y1 = min(w, int(box[2] + 0.5 * bw)), min(h, int(box[3] + 0.5 * bh))
+    scale = face_px / bw
+    roi = cv2.resize(rgb[y0:y1, x0:x1], (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))),
+                     interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    if min(roi.shape[:2]) < 80:  # smaller than the detector's window
+        return None
+    rects, _, _ = detector().run(np.ascontiguousarray(roi), 0, min_score)
+    best, best_iou = None, 0.3
+    for r in rects:
+        cand = (x0 + round(r.left() / scale), y0 + round(r.top() / scale),
+                x0 + round(r.right() / scale), y0 + round(r.bottom() / scale))
+        ix = max(0, min(cand[2], box[2]) - max(cand[0], box[0]))
+        iy = max(0, min(cand[3], box[3]) - max(cand[1], box[1]))
+        union = bw * bh + (cand[2] - cand[0]) * (cand[3] - cand[1]) - ix * iy
+        if union > 0 and ix * iy / union > best_iou:
+            best, best_iou = cand, ix * iy / union
+    if best is None:
+        return None
+    return max(0, best[0]), max(0, best[1]), min(w, best[2]), min(h, best[3])
 
 
 def find_faces(image: np.ndarray, config: FindConfig = FindConfig()) -> list[Face]:

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from engine.errors import Cancelled, FaceError
-from engine.faces.landmarks import FindConfig, detect_boxes, distance, embedding, shape_at
+from engine.faces.landmarks import FindConfig, detect_boxes, detect_near, distance, embedding, shape_at, shape_robust
 from engine.faces.smooth import OneEuroConfig, smooth_track
 from engine.faces.video import read_frames
 from engine.progress import Progress, ProgressFn, null_progress
@@ -29,6 +29,8 @@ class TrackConfig:
     find: FindConfig = FindConfig()
     detect_every: int = 4  # full detection every N frames while faces are followed (landmarks in between)
     search_every: int = 3  # ...and every N frames while no face is on screen
+    refind: bool = True  # in between, look for each followed face near where it was (a cheap local detection)
+    robust: bool = True  # landmarks as the median over nudged boxes (steadier lips on turned faces, ~7x the predictor)
     cut_threshold: float = 28.0  # mean grey change (0-255, thumbnails) that means a cut: tracks end there
     iou_match: float = 0.3  # a detection continues a track when their boxes overlap this much
     same_face: float = 0.55  # ...or when its embedding is this close to the track's
@@ -159,6 +161,9 @@ class _Tracker:
         self.closed: list[_Open] = []
         self.next_id = 0
 
+    def shape(self, rgb: np.ndarray, box) -> np.ndarray:
+        return shape_robust(rgb, box) if self.config.robust else shape_at(rgb, box)
+
     def step(self, i: int, rgb: np.ndarray, detect: bool) -> None:
         h, w = rgb.shape[:2]
         if detect:
@@ -168,8 +173,14 @@ class _Tracker:
                 box = _follow_box(t, w, h)
                 if box[2] - box[0] < 8 or box[3] - box[1] < 8:
                     continue
+                found = detect_near(rgb, box, min_score=self.config.find.min_score) if self.config.refind else None
+                if found is not None:  # the detector's own box: the landmarks it gives are the steadiest
+                    t.offset = np.array(found, np.float32) - _lm_bbox(lm := self.shape(rgb, found))
+                    t.frames.append(i)
+                    t.points.append(lm)
+                    continue
                 t.frames.append(i)
-                t.points.append(shape_at(rgb, box))
+                t.points.append(self.shape(rgb, box))
 
     def _detect(self, i: int, rgb: np.ndarray) -> None:
         cfg = self.config
@@ -181,7 +192,7 @@ class _Tracker:
         for box, score in found:  # largest first; each detection continues the best-overlapping track
             best = max(((t, _iou(box, predicted[t.id])) for t in self.open if t.id not in taken),
                        key=lambda x: x[1], default=(None, 0.0))
-            lm = shape_at(rgb, box)
+            lm = self.shape(rgb, box)
             if best[0] is not None and best[1] >= cfg.iou_match:
                 taken.add(best[0].id)
                 matches[best[0].id] = (box, lm)
@@ -209,7 +220,7 @@ class _Tracker:
                     box = predicted[t.id]
                     if box[2] - box[0] >= 8 and box[3] - box[1] >= 8:
                         t.frames.append(i)
-                        t.points.append(shape_at(rgb, box))
+                        t.points.append(self.shape(rgb, box))
                 continue
             box, lm = m[0], m[1]
             t.misses = 0
