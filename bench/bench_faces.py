@@ -6,7 +6,8 @@ measured in the same run (see issue 8 and shared/notes/faces-calibration.md).
 
 Rows: no swap (control), the cast member's average face pasted on (control), the geometric member,
 the learned ensemble (when asked). Columns: identity (share of frames closer to the cast member than to
-the actor; share within 0.6), mouth-opening correlation with the source, jitter (swapped shake / source
+the actor; share within 0.6), mouth-opening correlation with the source (and its floor: the untouched
+source against itself measured from a box 3% to the side; no swap can be measured above it), jitter (swapped shake / source
 shake; 1.0 = as steady), conversion frames/s (tracking included) and its ratio to a plain decode +
 encode of the same clip in this process. Uses ../shared/data (internal only: the swapped videos are
 written to a temporary folder and deleted; never publish swaps of these people).
@@ -97,7 +98,7 @@ def run_case(clip: Path, photos: list[Path], learned: str | None, tmp: Path) -> 
         rows.append({"variant": getattr(member, "name", type(member).__name__), "size": f"{faces.width}x{faces.height}",
                      "fps": fps, "ratio": fps / reference, **score.as_dict()})
         print(f"  {rows[-1]['variant']:<22} identity {score.identity_closer:5.0%} closer, {score.identity_within:5.0%} within 0.6 | "
-              f"mouth r {score.mouth_correlation:5.2f} | jitter x{score.jitter_ratio:4.2f} | "
+              f"mouth r {score.mouth_correlation:5.2f} (floor {score.mouth_floor:4.2f}) | jitter x{score.jitter_ratio:4.2f} | "
               f"{fps:5.1f} frames/s at {rows[-1]['size']} ({fps / reference:.2f}x a plain decode+encode at {reference:.0f})",
               flush=True)
     return rows

@@ -43,6 +43,11 @@ def hull_mask(landmarks: np.ndarray, size: int, brow_lift: float, feather: float
     return cv2.GaussianBlur(m, (k, k), 0)
 
 
+# stricter than the occlusion test's skin: a pale photo background next to a pale cheek passes the looser one
+# (seen as a white crescent along the cheek when a frontal photo is turned to the actor's pose)
+GATE = OcclusionConfig(chroma_sigmas=2.5, light_sigmas=2.0)
+
+
 def skin_gate(face: np.ndarray, landmarks: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """``mask`` less whatever in the warped photo is not the cast member's skin near the outline (sky,
     hair, a collar behind the cheek); eyes, brows, nose and mouth are always kept."""
@@ -50,7 +55,7 @@ def skin_gate(face: np.ndarray, landmarks: np.ndarray, mask: np.ndarray) -> np.n
     core = np.zeros((size, size), np.float32)
     features = np.vstack([landmarks[[19, 20, 23, 24]], landmarks[27:68]])  # brows' middles, eyes, nose, mouth
     cv2.fillConvexPoly(core, cv2.convexHull(np.round(features).astype(np.int32)), 1.0)
-    skin = np.maximum(skin_map(face, landmarks, OcclusionConfig()), core)
+    skin = np.maximum(skin_map(face, landmarks, GATE), core)
     skin = cv2.morphologyEx(skin, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
     k = max(3, size // 32) | 1
     skin = np.maximum(cv2.erode(skin, np.ones((k, k), np.uint8)), core)  # the photo's face edge is half sky
