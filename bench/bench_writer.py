@@ -9,9 +9,12 @@ not asserted; robust to a machine that other work is loading, since both sides s
 3. learning per minute: a plain 2x256 LSTM against the engine's recipe (``bot.py train --minutes M``'s
    default for short budgets: the base preset), each given the same time budget of its own steps (interleaved), on the shared corpus (the
    Fountain plays + tinyshakespeare), scored on a Fountain play neither saw;
-4. the shipped models' bits per char on that held-out play.
+4. the shipped models' bits per char on that held-out play and on the held-out science-fiction script
+   (assets/writer/corpus/heldout/, in the repo: this part runs without ../shared too); ``--compare CKPT``
+   scores other checkpoints beside them (e.g. an earlier shipped model: ``git show REV:assets/writer/...``).
 
     python bench/bench_writer.py [--minutes 5] [--train-steps 20] [--threads N] [--model NAME] [--parts 1,2,3,4]
+                                 [--compare CKPT...]
 """
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ from engine.screenplay.writer import SHIPPED_MODELS, WriteOptions, resolve_model
 
 SHARED = Path(os.environ.get("BENJAMIN_SHARED_DATA", ROOT.parent / "shared" / "data")) / "corpus"
 HELD_OUT = SHARED / "plays_fountain" / "hedda_gabler.fountain"
+HELD_OUT_SCIFI = ROOT / "assets" / "writer" / "corpus" / "heldout" / "the_climb.fountain"
 SEED = 1337
 
 
@@ -185,16 +189,19 @@ def _recipe(config: TrainConfig, trainer: Trainer) -> str:
 
 # ------------------------------------------------------------------ 4. shipped models
 
-def bench_shipped(held_text: str) -> None:
-    for name in SHIPPED_MODELS:
-        path = resolve_model(name)
+def bench_shipped(compare: list[str]) -> None:
+    """Each shipped model (and each ``compare`` checkpoint) on the held-out play and science-fiction script."""
+    held = [(f.name, normalise(read_document(f))) for f in (HELD_OUT, HELD_OUT_SCIFI) if f.is_file()]
+    for path in [resolve_model(name) for name in SHIPPED_MODELS] + [Path(c) for c in compare]:
         if not path.is_file():
-            print(f"  (no {path.name})")
+            print(f"  (no {path})")
             continue
         ckpt = load_checkpoint(path)
-        ids = encode(held_text, ckpt.vocab)
-        print(f"shipped {path.name}: {evaluate(ckpt.model, ids):.3f} bits/char on {HELD_OUT.name} "
-              f"(its own validation {ckpt.val_bpc:.3f}; {float((ids == 0).mean()):.2%} unknown symbols)")
+        scores = []
+        for name, text in held:
+            ids = encode(text, ckpt.vocab)
+            scores.append(f"{evaluate(ckpt.model, ids):.3f} on {name} ({float((ids == 0).mean()):.2%} unknown)")
+        print(f"shipped {path.name}: bits/char " + ", ".join(scores) + f"; its own validation {ckpt.val_bpc:.3f}")
 
 
 def main() -> None:
@@ -204,14 +211,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--model", default="screenplay", help="model for part 1: a shipped name or a checkpoint")
     parser.add_argument("--parts", default="1,2,3,4", help="which parts to run, e.g. 1,4 (3 takes 2 x --minutes)")
+    parser.add_argument("--compare", nargs="+", default=[], metavar="CKPT",
+                        help="part 4: also score these checkpoints on the held-out scripts")
     args = parser.parse_args()
     parts = {p.strip() for p in args.parts.split(",")}
     if args.threads:
         torch.set_num_threads(args.threads)
     if "1" in parts:
         bench_sampling(args.model)
+    if "4" in parts:
+        bench_shipped(args.compare)
     if not HELD_OUT.is_file():
-        print(f"(no {SHARED}: training and held-out parts skipped)")
+        print(f"(no {SHARED}: the training parts and the held-out play skipped)")
         return
     held_text = normalise(read_document(HELD_OUT))
     if parts & {"2", "3"}:
@@ -221,8 +232,6 @@ def main() -> None:
             bench_training(data, args.train_steps)
         if "3" in parts:
             bench_budget(data, encode(held_text, data.vocab), args.minutes)
-    if "4" in parts:
-        bench_shipped(held_text)
 
 
 if __name__ == "__main__":

@@ -132,8 +132,9 @@ def server_lists(db, guild_id: int) -> ChallengeLists | None:
 def open_challenge(db, *, guild_id: int, channel_id: int, now: float, duration_s: float, bot_id: int,
                    brief: dict | None = None, seed: int | None = None, started_by: int = 0,
                    schedule: dict | None = None, slot_ts: float | None = None,
-                   config: LifeConfig = LifeConfig()) -> dict | None:
+                   config: LifeConfig = LifeConfig(), cast_names: bool = False) -> dict | None:
     """Open a challenge (brief stored, its takes queued, the challenge row) in one transaction.
+    ``cast_names``: the takes name their parts after the server's cast, who then play them.
 
     A scheduled one (``schedule`` + ``slot_ts``) is opened once per slot (None when already opened) and its
     deadline is the slot + its duration, so a start caught up late still ends on time.
@@ -157,6 +158,8 @@ def open_challenge(db, *, guild_id: int, channel_id: int, now: float, duration_s
         data = drawn.to_dict()
         data["extra"] = {**(data.get("extra") or {}), "challenge": True,
                          "vote_closes_at": close_at, "vote_seconds": max(1, int(close_at - now))}
+        if cast_names:
+            data["extra"]["cast_names"] = True
         brief_id, _job = start_brief(db, data, takes=config.takes, source="challenge", guild_id=guild_id,
                                      channel_id=channel_id, requester_id=bot_id)
         try:

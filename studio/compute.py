@@ -47,7 +47,8 @@ def write(inputs: dict, job_dir: Path, on_progress: ProgressFn, timings: dict) -
     model = inputs.get("model")
     stage_inputs = WriteInputs(brief, takes=int(inputs.get("takes") or 1), seed=inputs.get("seed"),
                                model=Path(model) if model else None, device=_device(inputs),
-                               temperature=inputs.get("temperature"), top_k=inputs.get("top_k"))
+                               temperature=inputs.get("temperature"), top_k=inputs.get("top_k"),
+                               cast_names=tuple(inputs.get("cast_names") or ()))
     return run_stage(WriteStage(), stage_inputs, job_dir, on_progress, timings)
 
 
@@ -99,7 +100,7 @@ def train(inputs: dict, job_dir: Path, on_progress: ProgressFn) -> dict:
 
     try:
         config = TrainConfig.preset_defaults(inputs.get("preset") or "small", steps=inputs.get("steps"),
-                                             device=inputs.get("device") or "auto")
+                                             minutes=inputs.get("minutes"), device=inputs.get("device") or "auto")
     except ValueError as e:
         raise EngineError(str(e)) from None
     out = job_dir / "train" / "writer.pt"

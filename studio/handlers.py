@@ -75,12 +75,14 @@ def gather(db, settings: Settings, job: dict, on_progress: ProgressFn = null_pro
     inputs = {"device": settings.device}
     if kind == "train":
         return {**inputs, "corpus": list(payload["corpus"]), "preset": payload.get("preset"),
-                "steps": payload.get("steps")}
+                "steps": payload.get("steps"), "minutes": payload.get("minutes")}
     inputs["brief"] = _brief(db, job)
     if kind in ("write", "make"):
         model = writer_model(settings, db, job, payload)
         inputs.update(takes=int(payload.get("takes") or 1), seed=payload.get("seed"), model=str(model) if model else None,
                       temperature=payload.get("temperature"), top_k=payload.get("top_k"), take=payload.get("take"))
+        if wants_cast_names(db, job):  # opt in: characters named after the members who will play them
+            inputs["cast_names"] = [m.name for m in members_for(db, job, payload)]
     if kind in ("make", "film"):
         library = footage_library(db, settings, job, payload, on_progress)
         inputs.update(members=[{"name": m.name, "photos": [str(p) for p in m.photos], "voice": m.voice}
@@ -140,6 +142,15 @@ def record(db, job: dict, outcome: dict) -> dict:
         result.update(take_index=chosen["index"], take_score=chosen.get("score"), takes=len(outcome["takes"]),
                       fountain=str(chosen["fountain_path"]), pdf=chosen.get("pdf_path"))
     return result
+
+
+def wants_cast_names(db, job: dict) -> bool:
+    """Whether the job's brief opted in to naming its characters after the cast (its "cast_names" extra)."""
+    raw = job["payload"].get("brief")
+    if raw is None:
+        row = briefstore.get_brief(db, _brief_id(job)) if _brief_id(job) is not None else None
+        raw = row["brief"] if row else {}
+    return bool((raw.get("extra") or {}).get("cast_names"))
 
 
 def members_for(db, job: dict, payload: dict) -> tuple[CastMember, ...]:

@@ -38,8 +38,9 @@ def queue_smaller(db, job: dict, payload: dict, user_id: int, cap: int) -> int |
 
 
 def queue_train(db, corpus: list[str], preset: str, steps: int | None, *, guild_id: int, channel_id: int,
-                user_id: int, cap: int = 0) -> int | str:
-    """Queue a training job (one per guild at a time, within the user's cap); a string is a refusal."""
+                user_id: int, cap: int = 0, minutes: float | None = None) -> int | str:
+    """Queue a training job (one per guild at a time, within the user's cap); a string is a refusal.
+    ``minutes``: a wall-clock budget (``steps`` is then only a ceiling), as ``bot.py train --minutes``."""
     with immediate(db):
         active = jobs.user_active_count(db, user_id)
         if cap and active >= cap:
@@ -48,6 +49,8 @@ def queue_train(db, corpus: list[str], preset: str, steps: int | None, *, guild_
         if busy:
             return f"This server already has a training job (#{busy[0]['id']}); wait for it or `/cancel` it."
         payload = {"corpus": corpus, "preset": preset, "steps": steps, "guild_id": guild_id}
+        if minutes is not None:
+            payload["minutes"] = float(minutes)
         return jobs.enqueue(db, "train", payload, requester_id=user_id, guild_id=guild_id, channel_id=channel_id)
 
 

@@ -114,6 +114,27 @@ def test_missing_cast_photo_is_refused_before_any_work(capsys):
     assert _db()["jobs"].count == 0
 
 
+def test_cast_names_name_the_parts_after_the_cast_who_then_play_them(writer_checkpoint, tmp_path, capsys):
+    from engine.screenplay.fountain import parse_fountain
+    from storage.cast import add_member
+
+    for uid, name in ((1, "Ada"), (2, "Grace Hopper")):
+        add_member(_db(), guild_id=0, user_id=uid, name=name, photos=[str(_image(tmp_path / f"{uid}.png"))],
+                   consented_by=uid)
+    assert cli(["make", "--cast-names", "--takes", "1", *SMALL]) == 2  # nobody to name them after
+    assert "--cast NAME" in capsys.readouterr().err
+    rc = cli(["make", "--title", "Names", "--line", "Hold the door.", "--prop", "a key", "--cast", "Ada",
+              "Grace Hopper", "--cast-names", "--takes", "1", *SMALL, "--model", str(writer_checkpoint), "--json"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    result = json.loads(captured.out)
+    speakers = {d.character for _, d in parse_fountain(Path(result["fountain"]).read_text()).dialogue()}
+    assert {"ADA", "GRACE HOPPER"} <= speakers  # the script's cues carry the cast's names
+    cast = json.loads((_home() / "jobs" / str(result["job_id"]) / "cast" / "done.json").read_text())
+    played = {row["character"]: row["member"] for row in cast["outputs"]["cast"]}
+    assert played["ADA"] == "Ada" and played["GRACE HOPPER"] == "Grace Hopper"  # each plays the part named for them
+
+
 def test_unwritable_home_is_a_one_line_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

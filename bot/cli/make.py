@@ -49,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, help="writer checkpoint (default: BENJAMIN_WRITER_MODEL or the shipped one)")
     parser.add_argument("--cast", nargs="+", metavar="NAME",
                         help="cast members to use (see: bot.py cast list); 'all' for the whole cast; default nobody")
+    parser.add_argument("--cast-names", action="store_true",
+                        help="name the speaking characters after the --cast members who play them (each plays the "
+                             "part named for them)")
     parser.add_argument("--footage", type=Path, metavar="DIR|library",
                         help="cut the film from footage: a folder of clips (added to the footage library first), "
                              "or 'library' (the library, else the shipped footage); none: an animatic")
@@ -74,6 +77,7 @@ def brief_from_args(args: argparse.Namespace):
         dropped = [f for f, v in [("--title", args.title), ("--line", args.line), ("--prop", args.prop),
                                   ("--science", args.science), ("--genre", args.genre), ("--prime", args.prime),
                                   ("--cast", getattr(args, "cast", None)),
+                                  ("--cast-names", getattr(args, "cast_names", False)),
                                   ("--footage", getattr(args, "footage", None))] if v]
         if dropped:
             raise CliError(f"--demo makes the default film and ignores {', '.join(dropped)}; leave out --demo")
@@ -144,9 +148,15 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     db = _open(settings)
     if payload["cast"]:
         _check_cast(db, payload["cast"])
+    stored = brief.to_dict()
+    if args.cast_names:
+        if payload["cast"] == []:
+            raise CliError("--cast-names names the characters after the cast members who play them: "
+                           "give them with --cast NAME... (or --cast all)")
+        stored["extra"] = {"cast_names": True}
     if args.footage is not None and str(args.footage) != "library" and not args.demo:
         add_footage(db, settings, args.footage, show=not args.json)
-    brief_id, job_id = start_brief(db, brief.to_dict(), takes=args.takes, source="cli", produce=payload)
+    brief_id, job_id = start_brief(db, stored, takes=args.takes, source="cli", produce=payload)
     if args.detach:
         print(json.dumps({"job_id": job_id, "brief_id": brief_id}) if args.json else f"queued job {job_id}")
         return 0

@@ -231,11 +231,11 @@ class Challenge(commands.Cog):
     @app_commands.describe(title="The film's title (give title, line and prop together, or none to draw them)",
                            line="A line someone must say", prop="A prop that must appear",
                            science="Optional science theme", hours="How long it runs (default 48)",
-                           channel="Where (default: here)")
+                           channel="Where (default: here)", cast_names="Name the parts after the cast who play them")
     async def start(self, interaction: discord.Interaction, title: Optional[str] = None, line: Optional[str] = None,
                     prop: Optional[str] = None, science: Optional[str] = None,
                     hours: Optional[app_commands.Range[float, 0.1, float(MAX_HOURS)]] = None,
-                    channel: Optional[discord.TextChannel] = None) -> None:
+                    channel: Optional[discord.TextChannel] = None, cast_names: Optional[bool] = None) -> None:
         if not interaction_is_admin(interaction):
             await tell(interaction, ADMIN_ONLY.format("start"))
             return
@@ -252,7 +252,7 @@ class Challenge(commands.Cog):
         try:
             ch = await self.bot.db(open_challenge, guild_id=interaction.guild_id, channel_id=target.id,
                                    now=self.now(), duration_s=hours * 3600, bot_id=self.bot.user.id, brief=brief,
-                                   started_by=interaction.user.id, config=self.config)
+                                   started_by=interaction.user.id, config=self.config, cast_names=bool(cast_names))
         except ChallengeError as e:
             await tell(interaction, str(e)[:1000])
             return

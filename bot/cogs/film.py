@@ -39,17 +39,21 @@ class Film(commands.Cog):
     @app_commands.describe(title="The film's title", line="A line of dialogue someone must say",
                            prop="A prop that must appear", science="Optional science theme",
                            takes=f"How many takes to write (default {DEFAULT_TAKES})",
-                           pages="Length in pages, about a minute each (default 1)")
+                           pages="Length in pages, about a minute each (default 1)",
+                           cast_names="Name the characters after the cast members who play them (default no)")
     @app_commands.guild_only()
     async def film(self, interaction: discord.Interaction, title: str, line: str, prop: str,
                    science: Optional[str] = None, takes: Optional[app_commands.Range[int, 1, 10]] = None,
-                   pages: Optional[app_commands.Range[float, 0.5, 5.0]] = None) -> None:
+                   pages: Optional[app_commands.Range[float, 0.5, 5.0]] = None,
+                   cast_names: Optional[bool] = None) -> None:
         raw = {"title": title, "lines": [line], "props": [prop], "science": science, "pages": pages or 1.0}
         try:
             brief, n = self._validate(raw, takes)
         except BriefError as e:
             await tell(interaction, f"I can't use that brief: {safe(e)}")
             return
+        if cast_names:  # opt in: the writer names the parts after the server's cast, who then play them
+            brief["extra"] = {"cast_names": True}
         started = await in_time(interaction, self._start(brief, n, guild_id=interaction.guild_id,
                                                          channel_id=interaction.channel_id,
                                                          user_id=interaction.user.id, source="slash"))

@@ -25,6 +25,20 @@ log = logging.getLogger(__name__)
 
 CORPUS_EXTS = (".fountain", ".txt")
 MAX_CORPUS_BYTES = 20 * 2**20  # per file
+MIN_MINUTES, MAX_MINUTES = 1.0, 24 * 60.0  # /train start minutes: a time budget from one minute to a day
+
+
+def check_minutes(minutes: float | None) -> str | None:
+    """Why ``minutes`` cannot be a training budget, or None when it is fine (pure)."""
+    if minutes is None or MIN_MINUTES <= minutes <= MAX_MINUTES:
+        return None
+    return (f"minutes must be between {MIN_MINUTES:g} and {MAX_MINUTES:g} (a day), not {minutes:g}: "
+            "the writer trains for that long, evaluations included")
+
+
+def default_preset(minutes: float | None) -> str:
+    """As ``bot.py train``: base (learns the most in a short CPU budget) for 15 minutes or less, else small."""
+    return "base" if minutes is not None and minutes <= 15 else "small"
 
 
 def check_corpus_file(name: str, size: int) -> str | None:
@@ -65,13 +79,21 @@ class Train(commands.Cog):
     @train.command(name="start", description="Train or fine-tune the writer on attached .fountain/.txt files")
     @app_commands.describe(corpus="A .fountain or .txt screenplay (none: the default corpus)",
                            corpus2="Another corpus file", corpus3="Another corpus file",
-                           preset="Model size (small: CPU-friendly)", steps="Optimiser steps (default: the preset's)")
+                           preset="Model size (default: base for 15 minutes or less, else small)",
+                           steps="Optimiser steps (default: the preset's; with minutes, a ceiling)",
+                           minutes=f"Train for this long, {MIN_MINUTES:g} to {MAX_MINUTES:g} (default: by steps)")
     async def start(self, interaction: discord.Interaction, corpus: Optional[discord.Attachment] = None,
                     corpus2: Optional[discord.Attachment] = None, corpus3: Optional[discord.Attachment] = None,
-                    preset: Literal["tiny", "small", "large"] = "small",
-                    steps: Optional[app_commands.Range[int, 1, 1_000_000]] = None) -> None:
+                    preset: Optional[Literal["tiny", "base", "small", "large"]] = None,
+                    steps: Optional[app_commands.Range[int, 1, 1_000_000]] = None,
+                    minutes: Optional[float] = None) -> None:
         if not await self._admin(interaction):
             return
+        problem = check_minutes(minutes)
+        if problem:
+            await tell(interaction, f"I can't train for that long: {problem}.")
+            return
+        preset = preset or default_preset(minutes)
         files = [a for a in (corpus, corpus2, corpus3) if a is not None]
         problems = [p for a in files if (p := check_corpus_file(a.filename, a.size))]
         if problems:
@@ -93,12 +115,13 @@ class Train(commands.Cog):
                 return
         out = await self.bot.db(queue_train, paths, preset, steps, guild_id=interaction.guild_id,
                                 channel_id=interaction.channel_id, user_id=interaction.user.id,
-                                cap=self.bot.settings.max_queued_per_user)
+                                cap=self.bot.settings.max_queued_per_user, minutes=minutes)
         if isinstance(out, str):
             await tell(interaction, out, ephemeral=False)
             return
         what = f"{len(files)} attached file(s)" if files else "the default corpus"
-        await tell(interaction, f"🧠 Training a {preset} writer on {what}: job #{out}. "
+        budget = f" for {minutes:g} minute(s)" if minutes is not None else ""
+        await tell(interaction, f"🧠 Training a {preset} writer on {what}{budget}: job #{out}. "
                                 "Progress below; this server's writer switches to it when it is done.",
                    ephemeral=False)
 

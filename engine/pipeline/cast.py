@@ -1,7 +1,8 @@
 """Cast stage: give every speaking character a face and a voice.
 
-Characters given explicitly keep their member; the others go round robin over the consenting
-members passed in (the caller passes only people in the cast table). With nobody, a character gets
+Characters given explicitly keep their member; a character named after a member (the writer's opt-in
+``cast_names``) is played by that member; the others go round robin over the consenting members passed in
+(the caller passes only people in the cast table). With nobody, a character gets
 a default voice and no face (the renderer then draws a card). Never anyone else.
 """
 from __future__ import annotations
@@ -36,19 +37,29 @@ class CastInputs:
 
 
 def assign(characters, members, explicit=None) -> dict[str, CastMember | None]:
-    """character -> member (or None): explicit first, then round robin over ``members``."""
+    """character -> member (or None): explicit first, then the member a character is named after, then
+    round robin over the members no character is named after (all of them when every one is)."""
     explicit = {k.upper(): v for k, v in (explicit or {}).items()}
+    by_name = {_key(m.name): m for m in members}
+    named = {c: by_name[_key(c)] for c in characters if c.upper() not in explicit and _key(c) in by_name}
+    rest = [m for m in members if m not in named.values()] or list(members)
     out: dict[str, CastMember | None] = {}
     turn = 0
     for character in characters:
         if character.upper() in explicit:
             out[character] = explicit[character.upper()]
-        elif members:
-            out[character] = members[turn % len(members)]
+        elif character in named:
+            out[character] = named[character]
+        elif rest:
+            out[character] = rest[turn % len(rest)]
             turn += 1
         else:
             out[character] = None
     return out
+
+
+def _key(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
 
 
 class CastStage(Stage):

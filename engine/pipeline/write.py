@@ -21,6 +21,7 @@ class WriteInputs:
     device: str = "cpu"
     temperature: float | None = None  # None = the writer's default
     top_k: int | None = None  # None = the writer's default; 0 = sample among all characters
+    cast_names: tuple[str, ...] = ()  # opt in: the busiest characters are named after these cast members
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class WriteStage(Stage):
         from engine.screenplay.writer import WriteOptions, write_takes
 
         opts = {"takes": 1, "first_index": index, "pages": inputs.brief.pages, "seed": seed, "model": inputs.model,
-                "device": inputs.device}
+                "device": inputs.device, "cast_names": tuple(inputs.cast_names)}
         if inputs.temperature is not None:
             opts["temperature"] = inputs.temperature
         if inputs.top_k is not None:

@@ -54,17 +54,40 @@ def default_corpus() -> list[Path]:
 
 def collect(paths: list[Path]) -> list[Path]:
     """Files behind ``paths`` (folders are searched for .fountain/.spmd/.txt/.md), sorted, de-duplicated."""
+    return sorted(weighted(paths))
+
+
+_WEIGHT = re.compile(r"^(.+):(\d{1,2})$")
+
+
+def split_weight(path: Path | str) -> tuple[Path, int]:
+    """``PATH:N`` -> (PATH, N): the documents behind PATH are read N times (a small corpus leaned on in a mix);
+    a plain path (or one that exists as written) -> (path, 1)."""
+    text = str(path)
+    found = _WEIGHT.match(text)
+    if not found or Path(text).exists():
+        return Path(path), 1
+    weight = int(found.group(2))
+    if not 1 <= weight <= 50:
+        raise CorpusError(f"{text}: a corpus weight must be between 1 and 50")
+    return Path(found.group(1)), weight
+
+
+def weighted(paths: list[Path | str]) -> dict[Path, int]:
+    """Each file behind ``paths`` with how many times it is read (the largest weight naming it)."""
     if not paths:
         raise CorpusError("no corpus given: pass one or more files or folders")
-    found: list[Path] = []
-    for p in map(Path, paths):
+    found: dict[Path, int] = {}
+    for entry in paths:
+        p, weight = split_weight(entry)
         if p.is_dir():
-            found += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+            files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
         elif p.is_file():
-            found.append(p)
+            files = [p]
         else:
             raise CorpusError(f"corpus path {p} does not exist")
-    found = sorted(set(found))
+        for f in files:
+            found[f] = max(weight, found.get(f, 0))
     if not found:
         raise CorpusError(f"no .fountain, .txt or .md files in {', '.join(map(str, paths))}")
     return found
@@ -175,18 +198,21 @@ def encode(text: str, vocab: str) -> np.ndarray:
     return np.fromiter((index.get(c, 0) for c in fold(text)), dtype=np.uint8)
 
 
-def fingerprint(files: list[Path], val_fraction: float) -> str:
+def fingerprint(files: list[Path] | dict[Path, int], val_fraction: float) -> str:
+    weights = files if isinstance(files, dict) else dict.fromkeys(files, 1)
     h = hashlib.sha256(f"v{FORMAT_VERSION}|{val_fraction}".encode())
-    for f in files:
+    for f in sorted(weights):
         st = f.stat()
-        h.update(f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        times = f"|x{weights[f]}" if weights[f] != 1 else ""
+        h.update(f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}{times}\n".encode())
     return h.hexdigest()[:16]
 
 
-def load_corpus(paths: list[Path], val_fraction: float = 0.05, cache_dir: Path | None = None) -> Corpus:
-    """Normalise, split (the last ``val_fraction`` of each document is validation) and encode; cached."""
-    files = collect(paths)
-    key = fingerprint(files, val_fraction)
+def load_corpus(paths: list[Path | str], val_fraction: float = 0.05, cache_dir: Path | None = None) -> Corpus:
+    """Normalise, split (the last ``val_fraction`` of each document is validation) and encode; cached.
+    A path given as ``PATH:N`` has its documents' training part read N times (see ``split_weight``)."""
+    weights = weighted(paths)
+    key = fingerprint(weights, val_fraction)
     cache = Path(cache_dir) / f"corpus-{key}.npz" if cache_dir else None
     if cache and cache.is_file():
         try:
@@ -197,20 +223,20 @@ def load_corpus(paths: list[Path], val_fraction: float = 0.05, cache_dir: Path |
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:  # torn or foreign: redo it
             log.warning("ignoring unreadable corpus cache %s: %s", cache, e)
     train_parts, val_parts = [], []
-    for f in files:
+    for f in sorted(weights):
         text = normalise(read_document(f))
         if len(text) < 200:
             log.warning("skipping %s: no screenplay text found", f)
             continue
         cut = _split_point(text, val_fraction)
-        train_parts.append(text[:cut] + "\n")
+        train_parts += [text[:cut] + "\n"] * weights[f]
         val_parts.append(text[cut:] + "\n")
     train_text, val_text = "".join(train_parts), "".join(val_parts)
     if len(train_text) < MIN_CHARS:
         raise CorpusError(f"the corpus has only {len(train_text)} characters of screenplay text; "
                           f"it needs at least {MIN_CHARS} (is it empty or not a play?)")
     vocab = UNK + "".join(sorted(set(train_text)))
-    corpus = Corpus(vocab, encode(train_text, vocab), encode(val_text, vocab), len(train_parts), key)
+    corpus = Corpus(vocab, encode(train_text, vocab), encode(val_text, vocab), len(val_parts), key)
     if cache:
         try:
             _save_cache(cache, corpus)

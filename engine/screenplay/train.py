@@ -72,12 +72,13 @@ class TrainResult:
 
 
 def train(corpus: list[Path], config: TrainConfig, out: Path, resume: bool = False,
-          on_progress: ProgressFn = null_progress) -> TrainResult:
-    """Train (or resume) a character LSTM on ``corpus`` and write the checkpoint to ``out``."""
+          on_progress: ProgressFn = null_progress, init: Path | None = None) -> TrainResult:
+    """Train (or resume) a character LSTM on ``corpus`` and write the checkpoint to ``out``. ``init``: start
+    from that checkpoint's weights (fine-tuning: its model and vocabulary, a fresh optimiser and schedule)."""
     out = Path(out)
     device = pick_device(config.device)
     data = load_corpus(corpus, config.val_fraction, config.cache_dir or out.parent / ".cache")
-    ckpt = _start(data, config, out, resume, device)
+    ckpt = _start(data, config, out, resume, device, init)
     streams = Streams(data.train, config.batch, config.seq_len, config.seed)
     hidden = _restore(ckpt, streams, device)
     elapsed = float((ckpt.rng or {}).get("elapsed", 0.0))
@@ -176,7 +177,8 @@ def train_dtype(device: str):
     return torch.bfloat16 if native else None
 
 
-def _start(data: Corpus, config: TrainConfig, out: Path, resume: bool, device: str) -> Checkpoint:
+def _start(data: Corpus, config: TrainConfig, out: Path, resume: bool, device: str,
+           init: Path | None = None) -> Checkpoint:
     if resume and out.is_file():
         ckpt = load_checkpoint(out, device)
         check_vocab(ckpt.vocab, data.vocab, "this corpus")
@@ -187,11 +189,32 @@ def _start(data: Corpus, config: TrainConfig, out: Path, resume: bool, device: s
         log.info("resuming %s at step %d", out, ckpt.step)
         ckpt.model.train()
         return ckpt
+    if init is not None:
+        return _fine_tune_start(data, config, Path(init), device)
     if config.preset not in PRESETS:
         raise ValueError(f"preset must be one of {', '.join(PRESETS)}, not {config.preset!r}")
     torch.manual_seed(config.seed)
     model = CharLSTM(model_config(config, len(data.vocab))).to(device)
     return Checkpoint(model, data.vocab, 0, None, _jsonable(config), corpus=data.fingerprint)
+
+
+def _fine_tune_start(data: Corpus, config: TrainConfig, init: Path, device: str) -> Checkpoint:
+    """A fresh run (step 0, new optimiser) from ``init``'s weights, re-encoded to its vocabulary."""
+    base = load_checkpoint(init, device)
+    check_vocab(base.vocab, data.vocab, "this corpus",
+                hint=f"{init} was trained on another vocabulary: train from scratch (no --init) instead")
+    if base.vocab != data.vocab:
+        data.train, data.val = _reencode(data, base.vocab)
+        data.vocab = base.vocab
+    torch.manual_seed(config.seed)
+    model = base.model
+    if config.dropout is not None and config.dropout != model.config.dropout:
+        model = CharLSTM(replace(model.config, dropout=config.dropout)).to(device)
+        model.load_state_dict(base.model.state_dict())
+    model.train()
+    log.info("fine-tuning %s (step %d, %.3f bpc) on %d training characters", init, base.step,
+             base.val_bpc or float("nan"), len(data.train))
+    return Checkpoint(model, base.vocab, 0, None, {**_jsonable(config), "init": str(init)}, corpus=data.fingerprint)
 
 
 def model_config(config: TrainConfig, vocab_size: int) -> ModelConfig:
@@ -274,7 +297,7 @@ def _save(ckpt, trainer: Trainer, streams, val_bpc, config, out, half) -> None:
     state = trainer.hidden
     ckpt.rng = {"offset": streams.offset, "torch": torch.get_rng_state(), "elapsed": trainer.elapsed,
                 "hidden": None if half or state is None else [s.detach().cpu() for s in state]}
-    ckpt.train_config = _jsonable(config)
+    ckpt.train_config = {**ckpt.train_config, **_jsonable(config)}
     save_checkpoint(ckpt, out, half=half)
 
 

@@ -126,3 +126,20 @@ def test_train_from_discord_switches_the_writer_and_back(make_stack, discord_dou
     assert get_guild_setting(st.db, w.guild_id, "writer_model") is None
     status = d.invoke_slash("train", subcommand="status", user=w.member_id, channel_id=w.general_id)
     assert "shipped model" in status.wait_original().content
+
+
+def test_train_for_a_number_of_minutes_from_discord(make_stack, discord_double):
+    d, w = discord_double, discord_double.default
+    st = make_stack()
+    for bad in (0.5, 2000):
+        h = d.invoke_slash("train", subcommand="start", user=w.admin_id, channel_id=w.general_id,
+                           options={"minutes": bad})
+        assert "minutes must be between 1 and 1440" in h.wait_original().content
+    assert st.rows("select id from jobs where kind='train'") == []  # nothing queued for a bad budget
+    h = d.invoke_slash("train", subcommand="start", user=w.admin_id, channel_id=w.general_id,
+                       options={"minutes": 5})
+    assert "Training a base writer on the default corpus for 5 minute(s): job #" in h.wait_original().content
+    from storage.jobs import get_job
+
+    job = get_job(st.db, st.rows("select id from jobs where kind='train'")[0]["id"])
+    assert job["payload"]["minutes"] == 5 and job["payload"]["preset"] == "base"  # as bot.py train --minutes 5

@@ -47,6 +47,14 @@ def test_assign_is_explicit_then_round_robin_and_only_members():
     assert assign(["A", "B"], ()) == {"A": None, "B": None}  # nobody: defaults, never someone else
 
 
+def test_a_character_named_after_a_member_is_played_by_that_member():
+    ada, bo, cy = CastMember("Ada Lovelace", ()), CastMember("Bo", ()), CastMember("Cy", ())
+    got = assign(["BO", "NURSE", "ADA LOVELACE", "GUARD"], (ada, bo, cy))
+    assert got == {"BO": bo, "NURSE": cy, "ADA LOVELACE": ada, "GUARD": cy}  # the rest: members no part is named for
+    assert assign(["BO", "NURSE"], (bo,)) == {"BO": bo, "NURSE": bo}  # everyone has a part: doubling as before
+    assert assign(["BO"], (ada, bo), explicit={"bo": ada}) == {"BO": ada}  # an explicit choice still wins
+
+
 def test_cast_stage_uses_photos_or_nothing(tmp_path):
     photo = tmp_path / "p.jpg"
     photo.write_bytes(b"jpeg")

@@ -84,3 +84,17 @@ def test_train_for_a_time_budget(tmp_path):
     assert summary["steps"] > 0 and (tmp_path / "m.pt").is_file() and summary["val_bpc"] < 8
     bad = _run("train", "--preset", "tiny", "--minutes", "0", "--out", str(tmp_path / "n.pt"))
     assert bad.returncode != 0 and "--minutes must be more than 0" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_train_fine_tunes_a_model_on_a_weighted_corpus(tiny_model, tmp_path):
+    from writer_fixtures import small_corpus
+
+    play = str(small_corpus()[0])
+    r = _run("train", "--init", str(tiny_model), "--steps", "3", "--corpus", f"{play}:2",
+             "--out", str(tmp_path / "tuned.pt"), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["steps"] == 3
+    bad = _run("train", "--init", str(tiny_model), "--preset", "tiny", "--out", str(tmp_path / "n.pt"))
+    assert bad.returncode != 0 and "leave out --preset" in bad.stderr and "Traceback" not in bad.stderr
+    gone = _run("train", "--init", str(tmp_path / "nothing.pt"), "--out", str(tmp_path / "n.pt"))
+    assert gone.returncode != 0 and "no writer checkpoint" in gone.stderr and "Traceback" not in gone.stderr

@@ -186,3 +186,30 @@ def test_mixed_precision_is_used_only_where_it_is_native():
     native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
     assert train_dtype("cpu") == (torch.bfloat16 if native else None)
     assert train_dtype("cuda") == torch.float16
+
+
+def test_a_weighted_corpus_reads_its_documents_that_many_times(tmp_path):
+    src, _play, cache = _one_play_corpus(tmp_path)
+    once = load_corpus([src], cache_dir=cache)
+    thrice = load_corpus([f"{src}:3"], cache_dir=cache)
+    assert len(thrice.train) == 3 * len(once.train) and np.array_equal(thrice.val, once.val)
+    assert thrice.fingerprint != once.fingerprint and thrice.documents == once.documents == 1
+    with pytest.raises(CorpusError, match="between 1 and 50"):
+        load_corpus([f"{src}:0"])
+
+
+def test_fine_tuning_starts_from_the_given_model(tmp_path, tiny_model):
+    """--init: a fresh run (step 0, new schedule) from the model's weights and vocabulary, not from scratch."""
+    src, _play, _cache = _one_play_corpus(tmp_path)
+    base = load_checkpoint(tiny_model)
+    tuned = train([src], _tiny(5), tmp_path / "tuned.pt", init=tiny_model)
+    fresh = train([src], _tiny(5), tmp_path / "fresh.pt")
+    ckpt = load_checkpoint(tuned.checkpoint)
+    assert ckpt.step == 5 and ckpt.vocab == base.vocab and ckpt.train_config["init"] == str(tiny_model)
+    assert tuned.val_bpc < fresh.val_bpc - 1.0  # it kept what the model knew (~3.5 bits, not ~6)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "zed.fountain").write_text("Title: Zed\n\nINT. ZOO - DAY\n" +
+                                          "".join(f"\nZED\nZ{{ {i} }} | ~ zig zag.\n" for i in range(400)))
+    with pytest.raises(ModelError, match="another vocabulary"):
+        train([foreign], _tiny(5), tmp_path / "foreign.pt", init=tiny_model)

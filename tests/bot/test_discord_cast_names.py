@@ -1,0 +1,61 @@
+"""Opting in to cast names from Discord: /film cast_names → the takes' characters are the server's cast."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from engine.screenplay.fountain import parse_fountain
+from storage.cast import add_member
+from tests.bot.test_discord_flow import bot_msgs, is_ballot, is_take, wait_msgs
+
+SHIPPED = Path(__file__).resolve().parents[2] / "assets" / "writer" / "benjamin-screenplay.pt"
+
+
+def _speakers(message) -> set[str]:
+    fountain = next(a for a in message.attachments if a.filename.endswith(".fountain")).data.decode("utf-8")
+    return {d.character for _, d in parse_fountain(fountain).dialogue()}
+
+
+def test_film_with_cast_names_writes_parts_named_after_the_servers_cast(make_stack, discord_double, tmp_path):
+    if not SHIPPED.is_file():
+        pytest.skip("no shipped writer checkpoint in assets/writer")
+    from studio.handlers import HANDLERS
+
+    d, w = discord_double, discord_double.default
+    st = make_stack(handlers=HANDLERS)
+    photo = tmp_path / "me.png"
+    Image.new("RGB", (64, 64), (90, 140, 200)).save(photo)
+    for uid, name in ((w.member_id, "Ada"), (w.other_member_id, "Grace Hopper")):
+        add_member(st.db, guild_id=w.guild_id, user_id=uid, name=name, photos=[str(photo)], consented_by=uid)
+    options = {"title": "Moonrise", "line": "We were never here", "prop": "a lantern", "takes": 1, "pages": 0.5}
+    d.invoke_slash("film", user=w.member_id, channel_id=w.films_id,
+                   options={**options, "cast_names": True}).wait_original()
+    wait_msgs(d, w.films_id, is_ballot, timeout=120, what="the named take")
+    [named] = bot_msgs(d, w.films_id, is_take)
+    assert {"ADA", "GRACE HOPPER"} <= _speakers(named)  # the busiest parts carry the cast's names
+
+    d.invoke_slash("film", user=w.member_id, channel_id=w.films_id, options=options).wait_original()
+    wait_msgs(d, w.films_id, is_ballot, n=2, timeout=120, what="the unnamed take")
+    plain = [m for m in bot_msgs(d, w.films_id, is_take) if m.id != named.id]
+    assert not {"ADA", "GRACE HOPPER"} & _speakers(plain[0])  # without the option: the writer's own names
+
+
+def test_challenge_with_cast_names_writes_parts_named_after_the_cast(make_stack, discord_double, tmp_path):
+    if not SHIPPED.is_file():
+        pytest.skip("no shipped writer checkpoint in assets/writer")
+    from studio.handlers import HANDLERS
+
+    d, w = discord_double, discord_double.default
+    st = make_stack(handlers=HANDLERS)
+    photo = tmp_path / "me.png"
+    Image.new("RGB", (64, 64), (90, 140, 200)).save(photo)
+    add_member(st.db, guild_id=w.guild_id, user_id=w.member_id, name="Ada", photos=[str(photo)],
+               consented_by=w.member_id)
+    d.invoke_slash("challenge", subcommand="start", user=w.admin_id, channel_id=w.general_id,
+                   options={"title": "Moonrise", "line": "We were never here", "prop": "a lantern",
+                            "cast_names": True}).wait_original()
+    wait_msgs(d, w.general_id, is_ballot, timeout=180, what="the challenge's takes")
+    takes = bot_msgs(d, w.general_id, is_take)
+    assert takes and all("ADA" in _speakers(m) for m in takes)  # every take's busiest part is Ada's
