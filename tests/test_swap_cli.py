@@ -60,9 +60,29 @@ def test_a_clip_without_faces_is_one_clear_line(cast_b, tmp_path, capsys):
     (["--video", str(TOS), "--out", "o.avi"], "must end in .mp4"),
     (["--video", str(TOS), "--out", "o.mp4", "--members", "40"], "--members"),
     (["--video", str(TOS), "--out", "o.mp4", "--actor", "9"], "no actor 9"),
+    (["--video", str(TOS), "--out", "o.mp4", "--minutes", "5"], "the geometric preset needs no training"),
+    (["--video", str(TOS), "--out", "o.mp4", "--preset", "tiny", "--minutes", "0"], "--minutes must be"),
 ])
 def test_bad_arguments_are_one_clear_line(cast_b, tmp_path, monkeypatch, capsys, args, message):
     monkeypatch.chdir(tmp_path)
     code = cli(["swap", "--cast", "Bea", *args])
     err = capsys.readouterr().err
     assert code != 0 and message in err and "Traceback" not in err
+
+
+def test_a_training_budget_bounds_the_learned_preset(cast_b, tmp_path, capsys):
+    """`--preset tiny --minutes M`: the learned members train for M minutes in all, not to their full
+    steps, and the swap still comes out (the judge picks per frame among geometric and the learned)."""
+    import os
+
+    from engine.faces.models.checkpoint import load_member
+
+    out = tmp_path / "tiny.mp4"
+    capsys.readouterr()
+    assert cli(["swap", "--cast", "Bea", "--video", str(TOS), "--out", str(out), "--preset", "tiny",
+                "--minutes", "0.02", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert out.is_file() and sum(figures["members"].values()) == figures["swapped_frames"] >= 80
+    ckpts = sorted((Path(os.environ["BENJAMIN_HOME"]) / "faces" / "models").rglob("*.pt"))
+    assert len(ckpts) >= 1
+    assert all(0 < load_member(p).step < 150 for p in ckpts), "a 1-second budget must stop before tiny's 150 steps"

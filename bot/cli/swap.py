@@ -29,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", choices=PRESETS, default="geometric",
                         help="geometric: no training (CPU default); tiny/small/large/zoneout: train learned models")
     parser.add_argument("--members", type=int, help="ensemble size for learned presets")
+    parser.add_argument("--minutes", type=float, metavar="M",
+                        help="learned presets: train for at most M minutes in all (without it, small trains each "
+                             "member its full 2,000 steps: tens of minutes on a CPU)")
     parser.add_argument("--actor", type=int, help="which face of the clip: 0 = the most seen (default), 1 = next...")
     parser.add_argument("--no-audio", action="store_true", help="drop the clip's sound")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON, no progress")
@@ -56,6 +59,12 @@ def _check(args) -> None:
         raise CliError(f"--out {args.out} is a folder")
     if args.members is not None and not 1 <= args.members <= 16:
         raise CliError("--members must be between 1 and 16")
+    if args.minutes is not None:
+        if args.preset == "geometric":
+            raise CliError("--minutes is a training budget: the geometric preset needs no training "
+                           "(choose --preset tiny, small, large or zoneout)")
+        if not 0 < args.minutes <= 24 * 60:
+            raise CliError("--minutes must be more than 0 and at most 1440 (a day)")
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -67,7 +76,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     member = _member(settings, args.cast)
     request = CastSwapRequest(member["name"], tuple(Path(p) for p in member["photos"]), args.video, args.out,
                               settings.home / "faces", args.preset, args.members, settings.device,
-                              SwapOptions(actor=args.actor, keep_audio=not args.no_audio))
+                              SwapOptions(actor=args.actor, keep_audio=not args.no_audio), args.minutes)
     bar = None if args.json else _Progress(sys.stderr)
     t0 = time.monotonic()
     result, cast, notes = swap_cast_member(request, bar.update if bar else (lambda p: None))

@@ -38,6 +38,10 @@ class CastSwapRequest:
     members: int | None = None  # ensemble size (learned presets); None = the preset's own
     device: str = "auto"
     options: SwapOptions = SwapOptions()
+    minutes: float | None = None  # training budget for the learned members not yet trained (None = their steps)
+
+
+FACESET_FORMAT = "v2"  # bumped when extraction changes what a face set holds (v2: one person, the one seen most)
 
 
 def media_key(paths) -> str:
@@ -53,7 +57,7 @@ def cast_faceset(name: str, media, cache: Path, on_progress: ProgressFn = null_p
     media = [Path(p) for p in media if Path(p).is_file()]
     if not media:
         raise FaceError(f"cast member {name} has no photos or videos on file")
-    path = Path(cache) / "facesets" / f"{media_key(media)}.npz"
+    path = Path(cache) / "facesets" / f"{FACESET_FORMAT}-{media_key(media)}.npz"
     if path.is_file():
         try:
             return FaceSet.load(path), []
@@ -104,7 +108,7 @@ def member_for(request: CastSwapRequest, cast: FaceSet, faces: VideoFaces, actor
     ident = next(i for i in faces.identities if i.id == actor)
     key = hashlib.sha256(cast.mean_embedding.round(3).tobytes() + ident.embedding.round(3).tobytes()).hexdigest()[:16]
     return ensemble_for(geometric, cast, actor_faceset(faces, actor), request.preset, request.members,
-                        Path(request.cache) / "models" / key, request.device, on_progress)
+                        Path(request.cache) / "models" / key, request.device, on_progress, request.minutes)
 
 
 def swap_cast_member(request: CastSwapRequest, on_progress: ProgressFn = null_progress) -> tuple[SwapResult, FaceSet, list[str]]:

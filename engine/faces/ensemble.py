@@ -78,7 +78,8 @@ def train_ensemble(faceset_a: FaceSet | Path, faceset_b: FaceSet | Path, out_dir
                    minutes: float | None = None, device: str = "auto", members: int | None = None) -> list[Path]:
     """Train every learned member of ``ensemble`` into ``out_dir``/<name>.pt, one after another; a member whose
     checkpoint already reached its steps is skipped, a partly trained one resumes. ``minutes`` is shared out
-    over the members still to train. Returns the learned members' checkpoints."""
+    over the members still to train (each gets at least a quarter of its share, so none is left untrained).
+    Returns the learned members' checkpoints."""
     a, b = load_faceset(faceset_a), load_faceset(faceset_b)
     learned = [s for s in ensemble_specs(ensemble, members) if s.kind == "learned"]
     deadline = time.monotonic() + minutes * 60 if minutes else None
@@ -87,8 +88,8 @@ def train_ensemble(faceset_a: FaceSet | Path, faceset_b: FaceSet | Path, out_dir
         config = spec.config(model_preset)
         path = out_dir / f"{spec.name}.pt"
         budget = None
-        if deadline is not None:
-            budget = max(0.0, (deadline - time.monotonic()) / 60 / (len(learned) - i))
+        if deadline is not None:  # an even share of what is left; a member late in the queue still gets a quarter share
+            budget = max(minutes / len(learned) / 4, (deadline - time.monotonic()) / 60 / (len(learned) - i))
 
         def report(p: Progress, i=i, spec=spec):
             on_progress(Progress("train", (i + p.fraction) / len(learned),
@@ -139,10 +140,12 @@ def load_ensemble(out_dir: Path, faceset_b: FaceSet, ensemble: str = "default", 
 
 
 def ensemble_for(geometric: Member, cast: FaceSet, actor: FaceSet, preset_name: str, members: int | None,
-                 out_dir: Path, device: str = "auto", on_progress: ProgressFn = null_progress) -> Ensemble:
+                 out_dir: Path, device: str = "auto", on_progress: ProgressFn = null_progress,
+                 minutes: float | None = None) -> Ensemble:
     """What ``bot.py swap --preset`` asks for: ``tiny`` / ``small`` / ``large`` = the default ensemble with
     members of that size, ``zoneout`` = the film's eleven (large on CUDA, small otherwise). Trains what is not
-    trained yet into ``out_dir``/<preset> (resuming a killed run), then loads it with ``geometric`` first."""
+    trained yet into ``out_dir``/<preset> (resuming a killed run; ``minutes`` caps that training), then loads it
+    with ``geometric`` first."""
     dev = pick_device(device)
     ensemble, model_preset = ("zoneout", "large" if dev == "cuda" else "small") if preset_name == "zoneout" \
         else ("default", preset_name)
@@ -150,6 +153,6 @@ def ensemble_for(geometric: Member, cast: FaceSet, actor: FaceSet, preset_name: 
     if model_preset == "large" and dev != "cuda":
         raise ModelError("the large face models need a CUDA GPU (days of training on a CPU); use small here")
     folder = Path(out_dir) / f"{ensemble}-{model_preset}"
-    train_ensemble(actor, cast, folder, ensemble, model_preset, on_progress, device=dev, members=members)
+    train_ensemble(actor, cast, folder, ensemble, model_preset, on_progress, minutes=minutes, device=dev, members=members)
     return load_ensemble(folder, cast, ensemble, members, dev, actor_embedding=actor.mean_embedding,
                          geometric=geometric)

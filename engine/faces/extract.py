@@ -83,14 +83,27 @@ def _from_video(path: Path, out: dict, limit: int, quality: QualityConfig, notes
         notes.append(f"{path.name}: no usable face in the video")
 
 
-def _drop_strangers(fs: FaceSet, notes: list[str], limit: float = 0.6) -> None:
-    """Faces far from the set's own median identity (someone else in the background) are dropped."""
-    if len(fs) < 3:
+def _drop_strangers(fs: FaceSet, notes: list[str], same_person: float = 0.5) -> None:
+    """Keep one person: the faces are grouped by identity (greedily, each joining the nearest group whose
+    mean is within ``same_person``) and the group seen most is the set; the rest (a friend in a selfie
+    video, someone in the background) are dropped and the notes say so."""
+    if len(fs) < 2:
         return
-    centre = np.median(fs.embeddings, axis=0)
-    keep = np.linalg.norm(fs.embeddings - centre, axis=1) < limit
-    if keep.all() or not keep.any():
+    groups: list[list[int]] = []
+    for k, e in enumerate(fs.embeddings):
+        best = min(((g, float(np.linalg.norm(e - fs.embeddings[g].mean(0)))) for g in groups),
+                   key=lambda x: x[1], default=(None, 9.0))
+        if best[0] is not None and best[1] < same_person:
+            best[0].append(k)
+        else:
+            groups.append([k])
+    if len(groups) == 1:
         return
-    notes.append(f"{int((~keep).sum())} face(s) that look like someone else were left out")
+    main = max(groups, key=len)
+    keep = np.zeros(len(fs), bool)
+    keep[main] = True
+    others = len(groups) - 1
+    notes.append(f"{int((~keep).sum())} face(s) of {others} other {'person' if others == 1 else 'people'} were "
+                 f"left out: the set is the person seen most ({len(main)} face(s))")
     fs.faces, fs.landmarks, fs.embeddings = fs.faces[keep], fs.landmarks[keep], fs.embeddings[keep]
     fs.sources = [s for s, k in zip(fs.sources, keep) if k]

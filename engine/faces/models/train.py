@@ -59,7 +59,7 @@ def train_member(faceset_a: FaceSet | Path, faceset_b: FaceSet | Path, config: F
             scaler.load_state_dict(ckpt.optimizers["scaler"])
     first, start = ckpt.step, time.monotonic()
     last_save = start
-    deadline = start + minutes * 60 if minutes else None
+    deadline = start + minutes * 60 if minutes is not None else None
     log.info("training %s -> %s (%s, %d px) on %s from step %d to %d", a.name, b.name, cfg.preset,
              cfg.resolution, dev, first, target)
 

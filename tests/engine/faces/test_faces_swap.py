@@ -131,3 +131,12 @@ def test_odd_photos_give_a_reason_not_a_crash(kind, shared_data, tmp_path):
     else:
         fs, notes = build_faceset("X", [path])
         assert len(fs) == 1 and fs.faces[0].std() > 10, notes
+
+
+def test_a_face_set_is_one_person_even_when_a_friend_is_in_the_pictures(shared_data):
+    """Three photos of B and one of C: the set is B (the person seen most), and the notes say C was left out."""
+    b = sorted((shared_data / "faces" / "ccby_tang_video_person_b").glob("*.jpg"))
+    c = sorted((shared_data / "faces" / "ccby_tang_video_person_c").glob("*.jpg"))[:1]
+    fs, notes = build_faceset("B", b + c)
+    assert len(fs) == len(b) and sorted(fs.sources) == sorted(p.name for p in b)
+    assert any("1 other person" in n and "left out" in n for n in notes), notes
