@@ -34,8 +34,9 @@ class IngestConfig:
     shots: ShotConfig = field(default_factory=ShotConfig)
     framing: FramingConfig = field(default_factory=FramingConfig)
     # full face detection every 8th frame (the tracker follows landmarks between): about 3x faster than every
-    # 4th, and a shot's people and sizes are what ingest needs, not every frame's box
-    track: TrackConfig = field(default_factory=lambda: TrackConfig(detect_every=8))
+    # 4th, and a shot's people and sizes are what ingest needs, not every frame's box; nor its lips, so one
+    # landmark pass per face (the swap tracks its shots again with the steadier median landmarks)
+    track: TrackConfig = field(default_factory=lambda: TrackConfig(detect_every=8, robust=False))
 
 
 @dataclass(frozen=True)
