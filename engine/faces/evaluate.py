@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.faces.align import mouth_opening
-from engine.faces.landmarks import box_from_landmarks, detect_boxes, distance, embedding, shape_robust
+from engine.faces.landmarks import box_from_landmarks, detect_boxes, detect_near, distance, embedding, shape_robust
 from engine.faces.smooth import jitter
 from engine.faces.track import Track, VideoFaces
 from engine.faces.video import read_frames
@@ -41,12 +41,14 @@ def _corr(a, b) -> float:
 
 
 def _near_box(rgb, lm) -> tuple[int, int, int, int]:
-    """The detector's box for the face nearest these landmarks, else one drawn around them."""
+    """The detector's box for the face nearest these landmarks (from the whole frame, else from a search
+    around them), else one drawn around them."""
     cx, cy = lm.mean(0)
     for box, _ in detect_boxes(rgb):
         if box[0] <= cx <= box[2] and box[1] <= cy <= box[3]:
             return box
-    return box_from_landmarks(lm)
+    drawn = box_from_landmarks(lm)
+    return detect_near(rgb, drawn) or drawn
 
 
 def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np.ndarray, every: int = 3,
