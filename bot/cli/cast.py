@@ -106,7 +106,9 @@ def _add(args, settings: Settings) -> int:
     voice = args.voice or (existing or {}).get("voice")
     caststore.add_member(db, guild_id=LOCAL_GUILD, user_id=user_id, name=name, photos=stored, voice=voice,
                          consented_by=user_id)  # local use: the person running it consents
-    print(f"{'updated' if existing else 'added'} {name} with {len(stored)} photo(s)"
+    from engine.faces.still import media_count
+
+    print(f"{'updated' if existing else 'added'} {name} with {media_count(stored)}"
           + (f", voice {voice}" if voice else ""))
     return 0
 

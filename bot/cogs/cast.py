@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.cogs._common import interaction_is_admin, tell
 from bot.text import safe
-from engine.faces.still import IMAGE_EXTS, VIDEO_EXTS, face_still
+from engine.faces.still import IMAGE_EXTS, VIDEO_EXTS, face_still, media_count
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class Cast(commands.Cog):
                               name=target.display_name, photos=photos, voice=(existing or {}).get("voice"),
                               consented_by=target.id)
             await _drop_replaced(existing, photos)
-            await tell(interaction, f"You're in the cast with {_media_count(photos)}. "
+            await tell(interaction, f"You're in the cast with {media_count(photos)}. "
                                     "`/cast voice` picks your voice; `/cast remove` takes you out." + notes)
             return
         req = await self.bot.db(request_consent, interaction.guild_id, target.id, interaction.user.id, photos)
@@ -117,7 +117,7 @@ class Cast(commands.Cog):
 
         await interaction.channel.send(
             f"<@{target.id}>, <@{interaction.user.id}> would like to add you to this server's film cast with "
-            f"{_media_count(photos)}. Your face and chosen voice may then appear in films Benjamin makes here. "
+            f"{media_count(photos)}. Your face and chosen voice may then appear in films Benjamin makes here. "
             "Only you can answer.", view=consent_view(req),
             allowed_mentions=discord.AllowedMentions(users=[target], everyone=False, roles=False))
         await tell(interaction, f"Asked {safe(target.display_name, 60)} to confirm; nothing is stored until they do."
@@ -210,10 +210,3 @@ def _delete_files(paths: list[str]) -> None:
 
 async def setup(bot) -> None:
     await bot.add_cog(Cast(bot))
-
-
-def _media_count(paths: list[str]) -> str:
-    """'2 photo(s)' or '2 photo(s) and a video' (a video's still counts as a photo)."""
-    videos = sum(1 for p in paths if Path(p).suffix.lower() in VIDEO_EXTS)
-    text = f"{len(paths) - videos} photo(s)"
-    return text + (f" and {videos} video(s)" if videos else "")

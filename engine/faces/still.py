@@ -50,3 +50,10 @@ def face_still(path: Path, out_dir: Path | None = None) -> Path:
         raise FaceError(f"no usable face in {path.name}" + (f" ({last_error})" if last_error else ""))
     finally:
         cap.release()
+
+
+def media_count(paths) -> str:
+    """'2 photo(s)' or '1 photo(s) and 1 video(s)' (a video is kept beside the still taken from it)."""
+    videos = sum(1 for p in paths if Path(p).suffix.lower() in VIDEO_EXTS)
+    text = f"{len(paths) - videos} photo(s)"
+    return text + (f" and {videos} video(s)" if videos else "")
