@@ -23,7 +23,7 @@ _EXIT = re.compile(r"^[\w ,']{0,40}\b(go|goes|exit|exits|exeunt|leave|leaves)\.?
 def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
     """Drop empty and stray elements, end action lines with punctuation, keep at most ``max_cast`` speakers."""
     scenes = []
-    for scene in sp.scenes:
+    for scene in _split_at_stray_headings(sp.scenes, brief):
         elements = []
         for el in scene.elements:
             if not isinstance(el, PRINTED):  # a take keeps what prints: no stray sections, synopses or notes
@@ -39,21 +39,64 @@ def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
                     text = stage_direction(text)  # the play's "Enter X" as the screenplay's "X enters."
                 el = Action(_ending(text, required))
             elif isinstance(el, Dialogue):
-                el = replace(el, text=text if text in brief.lines else _ending(text, is_required(el, brief)))
+                cue = clean_cue(el.character)
+                if not cue or (text.startswith("(") and ")" not in text and not is_required(el, brief)):
+                    continue  # no name left, or only a stage direction left open: nothing to speak
+                el = replace(el, character=cue,
+                             text=text if text in brief.lines else _ending(text, is_required(el, brief)))
             elements.append(el)
         while elements and isinstance(elements[0], Action) and _EXIT.match(elements[0].text) \
                 and not is_required(elements[0], brief):  # nobody leaves a scene before anything happens
             elements.pop(0)
-        heading = " ".join(scene.heading.upper().split())
-        if len(heading) > 60:
-            heading = heading[:60].rsplit(" ", 1)[0]
+        heading = clean_heading(scene.heading)
         if elements or heading:
-            scenes.append(Scene(heading.rstrip(" ,;:-"), elements))
+            scenes.append(Scene(heading, elements))
     scenes = [s for s in scenes if _worth_keeping(s, brief)]
     if scenes and not scenes[0].heading:
         scenes[0].heading = "INT. SOMEWHERE - NIGHT"
     sp = Screenplay(sp.title, dict(sp.title_page), [s for s in scenes if s.elements])
     return cap_cast(sp, max_cast)
+
+
+TIMES = ("DAY", "NIGHT", "CONTINUOUS", "LATER", "MOMENTS LATER", "DAWN", "DUSK", "MORNING", "EVENING",
+         "SAME TIME", "SPACE")
+_LOOSE_HEADING = re.compile(r"^[A-Z][A-Z0-9 .'&-]*? - (" + "|".join(TIMES) + r")[-.]*$")  # "CONTROL ROOM - DAY--"
+
+
+def clean_heading(heading: str) -> str:
+    """A sampled scene heading in shape: upper case, no half-open "(20S, ..." from a character's introduction,
+    at most a place, a sub-place and a time ("INT. SHIP - BRIDGE - NIGHT"), no trailing punctuation, <= 60 chars."""
+    heading = " ".join(heading.upper().split())
+    if heading.count("(") > heading.count(")"):
+        heading = heading[: heading.rfind("(")]
+    parts = [p.strip(" ,;:-.") for p in heading.split(" - ")]
+    parts = [p for p in parts if p]
+    if len(parts) > 3:
+        parts = parts[:2] + ([parts[-1]] if parts[-1] in TIMES else [])
+    heading = " - ".join(parts)
+    if len(heading) > 60:
+        heading = heading[:60].rsplit(" ", 1)[0]
+    return heading.rstrip(" ,;:-.")
+
+
+def clean_cue(name: str) -> str:
+    """A character cue without stray punctuation ("LORD GORING)" -> "LORD GORING")."""
+    return " ".join(re.sub(r"[^\w .'-]", " ", name).split()).strip(" .-'")
+
+
+def _split_at_stray_headings(scenes: list[Scene], brief: Brief) -> list[Scene]:
+    """An upper-case action line that reads as a heading without INT./EXT. ("CONTROL ROOM - DAY") starts a scene."""
+    out: list[Scene] = []
+    for scene in scenes:
+        current = Scene(scene.heading, [])
+        out.append(current)
+        for el in scene.elements:
+            if isinstance(el, Action) and _LOOSE_HEADING.match(el.text.strip()) and not is_required(el, brief):
+                current = Scene("INT. " + el.text.strip().rstrip("-."), [])
+                out.append(current)
+            else:
+                current.elements.append(el)
+    return out
 
 
 def _worth_keeping(scene: Scene, brief: Brief) -> bool:

@@ -112,6 +112,24 @@ def test_tidy_turns_stage_directions_into_screenplay_action():
                                       Dialogue("HORATIO", "Friends to this ground--"), Action("MARCELLUS goes.")]
 
 
+def test_tidy_puts_sampled_headings_and_cues_in_shape():
+    """Defects seen in real takes: a character's introduction run into a heading, a heading without INT./EXT.,
+    a cue with a stray parenthesis, a speech that is only a stage direction left open."""
+    from engine.brief import Brief
+    from engine.screenplay.document import Scene, Screenplay
+    from engine.screenplay.finish import tidy
+
+    sp = Screenplay("T", {}, [Scene("INT. HELIX ROBOTICS - STANE - BUHT (20S FOR A CATCHES",
+                                    [Action("CONTROL ROOM - SNOUT HALL - DAY"), Action("Alarms."),
+                                     Dialogue("LORD GORING)", "Who is there?"),
+                                     Dialogue("RAGUENEAU", "(showing his table?. . ."),
+                                     Dialogue("NORA", "Nobody.")])])
+    out = tidy(sp, 4, Brief("T"))
+    assert [s.heading for s in out.scenes] == ["INT. CONTROL ROOM - SNOUT HALL - DAY"]  # the empty scene goes
+    assert out.scenes[0].elements == [Action("Alarms."), Dialogue("LORD GORING", "Who is there?"),
+                                      Dialogue("NORA", "Nobody.")]
+
+
 def test_a_stage_play_gets_a_screenplays_headings_and_transitions():
     from engine.screenplay.corpus import as_screenplay, normalise
     from engine.screenplay.fountain import parse_fountain
