@@ -17,6 +17,7 @@ from engine.screenplay.plays import stage_direction
 
 THE_END = Transition("FADE OUT.")
 _DIRECTION = re.compile(r"^(Re-)?(Enter|Exit|Exeunt)\b(\s+(and|all|[A-Z][A-Z'\-]*,?))*\.?$")  # "Enter A and B"
+_FADE = re.compile(r"^FADE (IN|OUT)\b[\s.:-]*$", re.I)  # the take has its own start (a heading) and FADE OUT.
 _EXIT = re.compile(r"^[\w ,']{0,40}\b(go|goes|exit|exits|exeunt|leave|leaves)\.?$", re.I)
 
 
@@ -32,7 +33,7 @@ def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
             if not text or (isinstance(el, Dialogue) and not re.search(r"\w", text)):
                 continue
             if isinstance(el, Action):
-                if not re.search(r"\w", text):
+                if not re.search(r"\w", text) or _FADE.match(text):
                     continue
                 required = is_required(el, brief)
                 if not required and _DIRECTION.match(text):
@@ -45,6 +46,8 @@ def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
                 el = replace(el, character=cue,
                              text=text if text in brief.lines else _ending(text, is_required(el, brief)))
             elements.append(el)
+        # a transition leads to the next scene: one with more of this scene after it ("CUT TO:" then speech) goes
+        elements = [el for k, el in enumerate(elements) if not isinstance(el, Transition) or k == len(elements) - 1]
         while elements and isinstance(elements[0], Action) and _EXIT.match(elements[0].text) \
                 and not is_required(elements[0], brief):  # nobody leaves a scene before anything happens
             elements.pop(0)
@@ -76,6 +79,9 @@ def clean_heading(heading: str) -> str:
     heading = " - ".join(parts)
     if len(heading) > 60:
         heading = heading[:60].rsplit(" ", 1)[0]
+    place = re.sub(r"^(INT|EXT|EST|INT\./EXT|I/E)\.?\s*", "", heading)
+    if len(re.sub(r"[^A-Z]", "", place)) < 3:  # "INT. IN": no place at all
+        return ""
     return heading.rstrip(" ,;:-.")
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -127,8 +128,14 @@ def test_shipped_checkpoint_writes_screenplay_shaped_takes():
     from engine.screenplay.checkpoint import load_checkpoint
     from engine.screenplay.writer import default_checkpoint
 
+    from engine.screenplay.corpus import encode, normalise, read_document
+    from engine.screenplay.train import evaluate
+
     ckpt = load_checkpoint(default_checkpoint())
-    assert default_checkpoint().name == "benjamin-screenplay.pt" and ckpt.val_bpc < 1.9  # what the README quotes (1.84)
+    assert default_checkpoint().name == "benjamin-screenplay.pt" and ckpt.val_bpc < 1.9  # the README quotes it
+    held_out = Path(__file__).resolve().parents[3] / "assets" / "writer" / "corpus" / "heldout" / "the_climb.fountain"
+    scifi = evaluate(ckpt.model, encode(normalise(read_document(held_out)), ckpt.vocab))
+    assert scifi < 2.6  # it knows modern science fiction it never saw (the Ibsen/Shakespeare-only model: 3.04)
     brief = BRIEFS[0]
     takes = write_takes(brief, WriteOptions(takes=3, seed=2026, device="cpu"))
     for take in takes:
@@ -136,7 +143,9 @@ def test_shipped_checkpoint_writes_screenplay_shaped_takes():
         assert missing(sp, brief.validated()) == []
         assert 2 <= len(sp.characters()) <= 4  # a small cast that talks to each other
         lines = [d for _, d in sp.dialogue()]
-        assert len(lines) >= 6 and sum(len(d.text.split()) for d in lines) >= 80  # about a minute of speech
+        # modern scenes are about half action (the Ibsen/Wilde-voiced model spoke ~190 words a page, this one ~135):
+        # a conversation, at least half a minute of speech
+        assert len(lines) >= 4 and sum(len(d.text.split()) for d in lines) >= 50
         assert sp.scenes[0].heading.startswith(("INT.", "EXT."))
 
 

