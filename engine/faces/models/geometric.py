@@ -48,14 +48,31 @@ def hull_mask(landmarks: np.ndarray, size: int, brow_lift: float, feather: float
 GATE = OcclusionConfig(chroma_sigmas=2.5, light_sigmas=2.0)
 
 
+def _dark_above_brows(face: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """1 above the brows where the photo is much darker than the cheeks: hair or a helmet over the forehead
+    (a backlit face's dark skin passes the skin test, and a fringe with it)."""
+    grey = cv2.cvtColor(face, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    cheeks = np.zeros(grey.shape, np.uint8)
+    for poly in (landmarks[[1, 2, 3, 31, 39]], landmarks[[15, 14, 13, 35, 42]]):
+        cv2.fillConvexPoly(cheeks, np.round(poly).astype(np.int32), 1)
+    pix = grey[cheeks > 0]
+    if len(pix) < 30:
+        return np.zeros(grey.shape, np.float32)
+    dark = grey < pix.mean() - 1.0 * (pix.std() + 6.0)
+    dark[int(landmarks[17:27, 1].min()):] = False
+    return dark.astype(np.float32)
+
+
 def skin_gate(face: np.ndarray, landmarks: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``mask`` less whatever in the warped photo is not the cast member's skin near the outline (sky,
-    hair, a collar behind the cheek); eyes, brows, nose and mouth are always kept."""
+    """``mask`` less whatever in the warped photo is not the cast member's skin (sky, hair or a helmet over the
+    forehead, a collar behind the cheek); brows, eyes, nose and mouth are always kept (they are much of who
+    someone is: without the brows, identity fell from 94% to 70% of frames on the Tears of Steel close-up)."""
     size = face.shape[0]
     core = np.zeros((size, size), np.float32)
     features = np.vstack([landmarks[[19, 20, 23, 24]], landmarks[27:68]])  # brows' middles, eyes, nose, mouth
     cv2.fillConvexPoly(core, cv2.convexHull(np.round(features).astype(np.int32)), 1.0)
-    skin = np.maximum(skin_map(face, landmarks, GATE), core)
+    skin = skin_map(face, landmarks, GATE) * (1.0 - _dark_above_brows(face, landmarks))
+    skin = np.maximum(skin, core)
     skin = cv2.morphologyEx(skin, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
     k = max(3, size // 32) | 1
     skin = np.maximum(cv2.erode(skin, np.ones((k, k), np.uint8)), core)  # the photo's face edge is half sky
