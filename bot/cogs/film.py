@@ -13,6 +13,7 @@ from bot.cogs._common import in_time, tell
 from bot.text import brief_summary, safe
 from engine.brief import Brief
 from engine.errors import BriefError
+from storage.cast import list_members
 from studio.briefs import DEFAULT_TAKES, start_brief
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,11 @@ class Film(commands.Cog):
             await tell(interaction, started)
             return
         brief_id, job_id = started
+        note = ""
+        if cast_names and not await self.bot.db(list_members, interaction.guild_id):
+            note = "\nNobody is in the cast yet (`/cast add`), so the parts keep the writer's own names."
         await tell(interaction, f"🎬 Brief #{brief_id}\n{brief_summary(brief, n)}\nWriting {n} take(s): "
-                                f"job #{job_id}. I'll post them here to vote on.", ephemeral=False)
+                                f"job #{job_id}. I'll post them here to vote on.{note}", ephemeral=False)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -59,3 +59,12 @@ def test_challenge_with_cast_names_writes_parts_named_after_the_cast(make_stack,
     wait_msgs(d, w.general_id, is_ballot, timeout=180, what="the challenge's takes")
     takes = bot_msgs(d, w.general_id, is_take)
     assert takes and all("ADA" in _speakers(m) for m in takes)  # every take's busiest part is Ada's
+
+
+def test_film_with_cast_names_and_no_cast_says_the_parts_keep_their_names(make_stack, discord_double):
+    d, w = discord_double, discord_double.default
+    make_stack()
+    reply = d.invoke_slash("film", user=w.member_id, channel_id=w.films_id,
+                           options={"title": "Moonrise", "line": "We were never here", "prop": "a lantern",
+                                    "cast_names": True}).wait_original()
+    assert "Writing 3 take(s)" in reply.content and "Nobody is in the cast yet" in reply.content
