@@ -116,32 +116,36 @@ def detect_boxes(rgb: np.ndarray, config: FindConfig = FindConfig()) -> list[tup
     return sorted(out, key=lambda b: b[0][2] - b[0][0], reverse=True)
 
 
-def detect_near(rgb: np.ndarray, box: tuple[int, int, int, int], sizes: tuple[int, ...] = (100, 140),
-                min_score: float = -0.2) -> tuple[int, int, int, int] | None:
+def detect_near(rgb: np.ndarray, box: tuple[int, int, int, int], config: FindConfig = FindConfig(),
+                sizes: tuple[int, ...] = (100, 140)) -> tuple[int, int, int, int] | None:
     """The detector's box for the face expected at ``box`` (a prediction from the last frame), found by
-    running the detector on that region alone, scaled so the face is about ``sizes[0]`` pixels wide (then
-    the next size if it was missed): a box the landmark predictor was trained on, for a tenth of a
-    full-frame pass. None when it is not there."""
-    for face_px in sizes:
-        found = _detect_in_region(rgb, box, face_px, min_score)
+    running the detector on that region alone at the scale a full-frame pass uses (so the box, and the
+    landmarks the predictor gives for it, match the full pass's: no pop every few frames), then with the
+    face scaled to each of ``sizes`` pixels if it was missed. A fraction of a full-frame pass; None when
+    the face is not there."""
+    h, w = rgb.shape[:2]
+    tries = [(min(1.0, config.detect_side / max(h, w)), config.upsample)]
+    bw = box[2] - box[0]
+    tries += [(px / bw, 0) for px in sizes] if bw > 0 else []
+    for scale, upsample in tries:
+        found = _detect_in_region(rgb, box, scale, upsample, config.min_score)
         if found is not None:
             return found
     return None
 
 
-def _detect_in_region(rgb, box, face_px: int, min_score: float) -> tuple[int, int, int, int] | None:
+def _detect_in_region(rgb, box, scale: float, upsample: int, min_score: float) -> tuple[int, int, int, int] | None:
     h, w = rgb.shape[:2]
     bw, bh = box[2] - box[0], box[3] - box[1]
     if bw < 8 or bh < 8:
         return None
     x0, y0 = max(0, int(box[0] - 0.5 * bw)), max(0, int(box[1] - 0.5 * bh))
     x1, y1 = min(w, int(box[2] + 0.5 * bw)), min(h, int(box[3] + 0.5 * bh))
-    scale = face_px / bw
     roi = cv2.resize(rgb[y0:y1, x0:x1], (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))),
                      interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    if min(roi.shape[:2]) < 80:  # smaller than the detector's window
+    if min(roi.shape[:2]) * (2 ** upsample) < 80:  # smaller than the detector's window
         return None
-    rects, _, _ = detector().run(np.ascontiguousarray(roi), 0, min_score)
+    rects, _, _ = detector().run(np.ascontiguousarray(roi), upsample, min_score)
     best, best_iou = None, 0.3
     for r in rects:
         cand = (x0 + round(r.left() / scale), y0 + round(r.top() / scale),

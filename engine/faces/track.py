@@ -173,7 +173,7 @@ class _Tracker:
                 box = _follow_box(t, w, h)
                 if box[2] - box[0] < 8 or box[3] - box[1] < 8:
                     continue
-                found = detect_near(rgb, box, min_score=self.config.find.min_score) if self.config.refind else None
+                found = detect_near(rgb, box, self.config.find) if self.config.refind else None
                 if found is not None:  # the detector's own box: the landmarks it gives are the steadiest
                     t.offset = np.array(found, np.float32) - _lm_bbox(lm := self.shape(rgb, found))
                     t.frames.append(i)
