@@ -76,6 +76,21 @@ def align(image: np.ndarray, landmarks: np.ndarray, size: int = ALIGN_SIZE) -> A
     return Aligned(crop, transform(landmarks, m), m)
 
 
+# each iBUG-68 landmark's mirror image (left eye <-> right eye, jaw reversed, ...)
+MIRROR = np.array(list(range(16, -1, -1)) + list(range(26, 16, -1)) + [27, 28, 29, 30] + list(range(35, 30, -1))
+                  + [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40] + list(range(54, 47, -1)) + [59, 58, 57, 56, 55]
+                  + [64, 63, 62, 61, 60] + [67, 66, 65])
+
+
+def mirror(crop: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An aligned face flipped left to right, with its landmarks renumbered (the template is symmetric, so
+    the flipped crop is aligned too): the same person turned the other way."""
+    size = crop.shape[1]
+    lm = np.asarray(landmarks, np.float32)[MIRROR].copy()
+    lm[:, 0] = size - 1 - lm[:, 0]
+    return np.ascontiguousarray(crop[:, ::-1]), lm
+
+
 def mouth_opening(landmarks: np.ndarray) -> float:
     """Inner-lip gap over face height (chin to brow): 0 closed, ~0.1 wide open."""
     lm = np.asarray(landmarks, dtype=np.float32)

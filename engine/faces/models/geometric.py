@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from engine.faces.align import ALIGN_SIZE, JAW, mouth_opening
+from engine.faces.align import ALIGN_SIZE, JAW, mirror, mouth_opening
 from engine.faces.convert.occlusion import OcclusionConfig, skin_map
 from engine.faces.faceset import FaceSet
 from engine.faces.models._base import AlignedBatch, Generated
@@ -79,13 +79,18 @@ def skin_gate(face: np.ndarray, landmarks: np.ndarray, mask: np.ndarray) -> np.n
     return mask * cv2.GaussianBlur(skin, (k, k), 0)
 
 
-def pick_reference(faceset: FaceSet, neutral: np.ndarray | None) -> int:
-    """The face of the set to animate: sharp, mouth closed, turned like the actor's neutral face."""
+MIRRORED_COST = 0.4  # a mirrored face is picked only when it is turned better by 0.1 of yaw or more
+
+
+def pick_reference(faces: np.ndarray, landmarks: np.ndarray, neutral: np.ndarray | None, mirrored: int = 0) -> int:
+    """The face to animate: sharp, mouth closed, turned like the actor's neutral face. The last ``mirrored``
+    of ``faces`` are flipped copies of others (a person turned the other way), used only when clearly better."""
     want_yaw = measure(neutral, np.zeros((ALIGN_SIZE, ALIGN_SIZE, 3), np.uint8)).yaw if neutral is not None else 0.0
     best, best_cost = 0, float("inf")
-    for i in range(len(faceset)):
-        q = measure(faceset.landmarks[i], faceset.faces[i])
-        cost = abs(q.yaw - want_yaw) * 4 + mouth_opening(faceset.landmarks[i]) * 10 + (1.0 if q.sharpness < 20 else 0.0)
+    for i in range(len(faces)):
+        q = measure(landmarks[i], faces[i])
+        cost = abs(q.yaw - want_yaw) * 4 + mouth_opening(landmarks[i]) * 10 + (1.0 if q.sharpness < 20 else 0.0)
+        cost += MIRRORED_COST if i >= len(faces) - mirrored else 0.0
         if cost < best_cost:
             best, best_cost = i, cost
     return best
@@ -100,13 +105,18 @@ class GeometricMember:
             raise ValueError("the geometric member needs at least one face")
         self.faceset = faceset
         self.config = config
+        # the set's faces and their mirror images: a face set turned one way can still match an actor turned
+        # the other (a frontal photo warped onto a turned head shows where the two faces meet)
+        flipped = [mirror(f, lm) for f, lm in zip(faceset.faces, faceset.landmarks)]
+        self.faces = np.concatenate([faceset.faces, np.stack([f for f, _ in flipped])])
+        self.landmarks = np.concatenate([faceset.landmarks, np.stack([lm for _, lm in flipped])]).astype(np.float32)
         self._ref: dict[bytes, int] = {}
         self._border = border_points(ALIGN_SIZE)
 
     def reference(self, neutral: np.ndarray | None) -> int:
         key = b"" if neutral is None else np.round(neutral).astype(np.int16).tobytes()
         if key not in self._ref:
-            self._ref[key] = pick_reference(self.faceset, neutral)
+            self._ref[key] = pick_reference(self.faces, self.landmarks, neutral, mirrored=len(self.faceset))
         return self._ref[key]
 
     def shape_weights(self, ref: int, neutral: np.ndarray) -> np.ndarray:
@@ -114,7 +124,7 @@ class GeometricMember:
         faces the camera as the reference does; when the actor is turned away, the outline follows the
         actor more (a frontal outline on a turned head shows background inside the face), features less so."""
         blank = np.zeros((ALIGN_SIZE, ALIGN_SIZE, 3), np.uint8)
-        turn = abs(measure(neutral, blank).yaw - measure(self.faceset.landmarks[ref], blank).yaw)
+        turn = abs(measure(neutral, blank).yaw - measure(self.landmarks[ref], blank).yaw)
         w = np.full((68, 1), max(0.6, 1.0 - turn), np.float32)
         w[JAW] = max(0.25, 1.0 - 2.5 * turn)
         return w
@@ -126,12 +136,12 @@ class GeometricMember:
         # lips together in both rest faces: the mouth then opens exactly as much as the actor's (or the
         # voice's), not by the photo's own smile, and never by the actor's average opening
         neutral = closed(batch.neutral if batch.neutral is not None else batch.landmarks[k])
-        identity = closed(self.faceset.landmarks[ref]) - neutral
+        identity = closed(self.landmarks[ref]) - neutral
         return neutral + weights * identity + self.config.expression * (drive - neutral)
 
     def convert(self, batch: AlignedBatch) -> Generated:
         ref = self.reference(batch.neutral)
-        src_face, src_lm = self.faceset.faces[ref], self.faceset.landmarks[ref]
+        src_face, src_lm = self.faces[ref], self.landmarks[ref]
         src_pts = np.vstack([src_lm, self._border])
         tris = triangulate(src_pts, ALIGN_SIZE)
         neutral = batch.neutral if batch.neutral is not None else batch.landmarks.mean(0)

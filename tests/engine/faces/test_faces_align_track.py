@@ -90,3 +90,31 @@ def test_a_faceless_clip_has_no_actors(tmp_path):
     w.close()
     faces = track_video(out)
     assert faces.identities == [] and faces.main_identity() is None
+
+
+def test_a_face_turned_one_way_is_mirrored_to_meet_an_actor_turned_the_other(tos_clip):
+    """The geometric member animates the face of the set turned most like the actor; a set whose faces all
+    look left can still play an actor who looks right, flipped (landmarks renumbered, so the left eye of
+    the flipped face is where dlib finds it)."""
+    from engine.faces.align import ALIGN_SIZE, MIRROR, align, mirror
+    from engine.faces.faceset import FaceSet
+    from engine.faces.judge import ALIGNED_BOX
+    from engine.faces.models.geometric import GeometricMember
+    from engine.faces.quality import measure
+    from engine.faces.video import read_frames
+
+    faces = track_video(tos_clip, 4.0, 5.0)
+    actor = faces.main_identity().id
+    frame, rgb = next((i, f) for i, f in read_frames(tos_clip, 4.0, 5.0) if faces.landmarks_of(actor, i) is not None)
+    a = align(rgb, faces.landmarks_of(actor, frame))
+    flipped, flipped_lm = mirror(a.crop, a.landmarks)
+    found = shape_at(flipped, tuple(round(f * ALIGN_SIZE) for f in ALIGNED_BOX))
+    unnumbered = flipped_lm[MIRROR]  # the flipped points under their old numbers: left eye called right
+    assert np.abs(found - flipped_lm).mean() < 0.3 * np.abs(found - unnumbered).mean(), \
+        "the flipped face's landmarks are not where dlib finds them"
+    blank = np.zeros_like(a.crop)
+    yaw = measure(a.landmarks, blank).yaw
+    assert abs(yaw) > 0.15 and np.sign(measure(flipped_lm, blank).yaw) == -np.sign(yaw)
+    member = GeometricMember(FaceSet("one way", a.crop[None], a.landmarks[None], np.zeros((1, 128), np.float32)))
+    assert member.reference(a.landmarks) == 0  # turned as the set is: the face itself
+    assert member.reference(flipped_lm) == 1  # turned the other way: its mirror image
