@@ -65,6 +65,20 @@ def expand(paths: list[Path]) -> tuple[list[Path], list[str]]:
     return files, left
 
 
+def folder_credits(folder: Path) -> dict[str, dict]:
+    """A ``credits.json`` beside the videos (as in assets/footage: file name -> name, credit, licence), so a
+    clip added from such a folder keeps its credit in the films cut from it; {} when there is none."""
+    path = Path(folder) / "credits.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        log.warning("%s is unreadable (%s): clips from there get no credit from it", path, e)
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
 def add_clips(db: sqlite_utils.Database, settings: Settings, paths: list[Path], *, guild_id: int = 0,
               credit: str = "", licence: str = "", names: dict[Path, str] | None = None, copy: bool = True,
               on_progress: ProgressFn = null_progress) -> AddReport:
@@ -73,9 +87,11 @@ def add_clips(db: sqlite_utils.Database, settings: Settings, paths: list[Path], 
     report = AddReport(failed=left)
     for i, path in enumerate(files):
         on_progress(Progress("footage", i / len(files), f"{path.name} ({i + 1}/{len(files)})"))
+        meta = folder_credits(path.parent).get(path.name, {})
         try:
-            report_one = _add_one(db, settings, path, guild_id, credit, licence,
-                                  (names or {}).get(path, path.stem), copy, on_progress)
+            report_one = _add_one(db, settings, path, guild_id, credit or meta.get("credit", ""),
+                                  licence or meta.get("licence", ""),
+                                  (names or {}).get(path) or meta.get("name") or path.stem, copy, on_progress)
         except FootageError as e:
             log.warning("footage %s not added: %s", path.name, e)
             report.failed.append(str(e) if path.name in str(e) else f"{path.name}: {e}")

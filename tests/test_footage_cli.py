@@ -90,3 +90,19 @@ def test_an_interrupted_ingest_resumes_at_the_shot_it_stopped_at(folder, monkeyp
     assert cli(["footage", "list", "--json"]) == 0
     (clip,) = _json(capsys)["clips"]
     assert clip["status"] == "done" and len(clip["shots"]) == 2
+
+
+def test_a_credits_file_beside_the_clips_gives_each_its_name_credit_and_licence(tmp_path, capsys):
+    """A folder like assets/footage (videos + credits.json): each clip keeps its credit, which the films'
+    credits then carry; a flag given on the command line still wins."""
+    d = tmp_path / "credited"
+    d.mkdir()
+    make_clip(d / "a.mp4", seconds=1)
+    make_clip(d / "b.mp4", seconds=1, size="161x121")
+    (d / "credits.json").write_text(json.dumps({"a.mp4": {"name": "Clip A", "credit": "A Films", "licence": "CC BY 4.0"}}))
+    assert cli(["footage", "add", str(d), "--json"]) == 0
+    capsys.readouterr()
+    assert cli(["footage", "list", "--json"]) == 0
+    clips = {c["name"]: c for c in _json(capsys)["clips"]}
+    assert clips["Clip A"]["credit"] == "A Films" and clips["Clip A"]["licence"] == "CC BY 4.0"
+    assert clips["b"]["credit"] == ""  # not in the file: as before
