@@ -11,7 +11,7 @@ from engine.errors import FaceError
 from engine.faces.align import align
 from engine.faces.detect import load_rgb
 from engine.faces.faceset import FaceSet
-from engine.faces.landmarks import Face, embedding, find_faces
+from engine.faces.landmarks import Face, embedding, find_faces, group_by_identity
 from engine.faces.quality import QualityConfig, measure
 from engine.faces.still import VIDEO_EXTS
 from engine.faces.video import clip_info, read_frames
@@ -89,14 +89,7 @@ def _drop_strangers(fs: FaceSet, notes: list[str], same_person: float = 0.5) -> 
     video, someone in the background) are dropped and the notes say so."""
     if len(fs) < 2:
         return
-    groups: list[list[int]] = []
-    for k, e in enumerate(fs.embeddings):
-        best = min(((g, float(np.linalg.norm(e - fs.embeddings[g].mean(0)))) for g in groups),
-                   key=lambda x: x[1], default=(None, 9.0))
-        if best[0] is not None and best[1] < same_person:
-            best[0].append(k)
-        else:
-            groups.append([k])
+    groups = group_by_identity(fs.embeddings, same_person)
     if len(groups) == 1:
         return
     main = max(groups, key=len)

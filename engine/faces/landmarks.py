@@ -184,3 +184,20 @@ def embedding(image: np.ndarray, landmarks: np.ndarray, jitter: int = 0) -> np.n
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
+
+
+def group_by_identity(embeddings, same_person: float) -> list[list[int]]:
+    """Indices of ``embeddings`` grouped by person, greedily in the order given: each joins the group whose
+    mean embedding is nearest, if within ``same_person``, else starts a group."""
+    groups: list[list[int]] = []
+    means: list[np.ndarray] = []
+    for k, e in enumerate(embeddings):
+        d = [distance(e, m) for m in means]
+        best = int(np.argmin(d)) if d else -1
+        if best >= 0 and d[best] < same_person:
+            groups[best].append(k)
+            means[best] = np.mean([embeddings[j] for j in groups[best]], axis=0)
+        else:
+            groups.append([k])
+            means.append(np.asarray(e, np.float32))
+    return groups

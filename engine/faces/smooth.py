@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-MOUTH = slice(48, 68)  # the iBUG 68-point layout's lips
+from engine.faces.align import MOUTH
 
 
 @dataclass(frozen=True)

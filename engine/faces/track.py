@@ -16,7 +16,8 @@ import cv2
 import numpy as np
 
 from engine.errors import Cancelled, FaceError
-from engine.faces.landmarks import FindConfig, detect_boxes, detect_near, distance, embedding, shape_at, shape_robust
+from engine.faces.landmarks import (FindConfig, detect_boxes, detect_near, distance, embedding, group_by_identity,
+                                    shape_at, shape_robust)
 from engine.faces.smooth import OneEuroConfig, smooth_track
 from engine.faces.video import read_frames
 from engine.progress import Progress, ProgressFn, null_progress
@@ -175,12 +176,12 @@ class _Tracker:
                     continue
                 found = detect_near(rgb, box, self.config.find) if self.config.refind else None
                 if found is not None:  # the detector's own box: the landmarks it gives are the steadiest
-                    t.offset = np.array(found, np.float32) - _lm_bbox(lm := self.shape(rgb, found))
-                    t.frames.append(i)
-                    t.points.append(lm)
-                    continue
+                    lm = self.shape(rgb, found)
+                    t.offset = np.array(found, np.float32) - _lm_bbox(lm)
+                else:
+                    lm = self.shape(rgb, box)
                 t.frames.append(i)
-                t.points.append(self.shape(rgb, box))
+                t.points.append(lm)
 
     def _detect(self, i: int, rgb: np.ndarray) -> None:
         cfg = self.config
@@ -259,14 +260,8 @@ def _cut_misses(t: _Open, detect_frames: set[int]) -> _Open:
 def cluster(tracks: list[Track], same_person: float) -> list[Identity]:
     """Tracks into identities: greedy over tracks longest first, joining the nearest identity within
     ``same_person`` of its mean embedding."""
-    groups: list[list[Track]] = []
-    for t in sorted(tracks, key=lambda t: len(t.frames), reverse=True):
-        best = min(((g, distance(t.embedding, np.mean([x.embedding for x in g], 0))) for g in groups),
-                   key=lambda x: x[1], default=(None, 9.0))
-        if best[0] is not None and best[1] < same_person:
-            best[0].append(t)
-        else:
-            groups.append([t])
+    tracks = sorted(tracks, key=lambda t: len(t.frames), reverse=True)
+    groups = [[tracks[k] for k in g] for g in group_by_identity([t.embedding for t in tracks], same_person)]
     out = []
     for k, g in enumerate(sorted(groups, key=lambda g: -sum(len(t.frames) for t in g))):
         for t in g:
