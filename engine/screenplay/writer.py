@@ -176,13 +176,13 @@ def finish_take(index: int, text: str, brief: Brief, seed: int, lines: int, mean
                                   parenthetical_markup=None)
                           if isinstance(el, Dialogue) and el.parenthetical and el.parenthetical.endswith(" )") else el
                           for el in scene.elements]
-    if cast_names:
-        sp = rename_characters(sp, cast_names, brief)
     sp.title = brief.title
     sp.title_page = {"Title": brief.title, "Credit": "Written by", "Author": "Benjamin",
                      "Notes": "Written by Benjamin, an AI (a character-level LSTM), from a challenge brief."}
     sp = trim(sp, brief, lines)
     _ensure(sp, brief)
+    if cast_names:  # after trimming: the busiest speakers of the take as it will be filmed take the names
+        sp = rename_characters(sp, cast_names, brief)
     fountain = to_fountain(sp)
     final = parse_fountain(fountain)
     problems = missing(final, brief)
