@@ -18,17 +18,24 @@ def _speakers(message) -> set[str]:
     return {d.character for _, d in parse_fountain(fountain).dialogue()}
 
 
-def test_film_with_cast_names_writes_parts_named_after_the_servers_cast(make_stack, discord_double, tmp_path):
+def _stack_with_cast(make_stack, discord_double, tmp_path, names: dict[int, str]):
+    """A bot with the real handlers and ``names`` (user id -> name) in the server's cast."""
     if not SHIPPED.is_file():
         pytest.skip("no shipped writer checkpoint in assets/writer")
     from studio.handlers import HANDLERS
 
-    d, w = discord_double, discord_double.default
     st = make_stack(handlers=HANDLERS)
     photo = tmp_path / "me.png"
     Image.new("RGB", (64, 64), (90, 140, 200)).save(photo)
-    for uid, name in ((w.member_id, "Ada"), (w.other_member_id, "Grace Hopper")):
-        add_member(st.db, guild_id=w.guild_id, user_id=uid, name=name, photos=[str(photo)], consented_by=uid)
+    for uid, name in names.items():
+        add_member(st.db, guild_id=discord_double.default.guild_id, user_id=uid, name=name, photos=[str(photo)],
+                   consented_by=uid)
+    return discord_double, discord_double.default
+
+
+def test_film_with_cast_names_writes_parts_named_after_the_servers_cast(make_stack, discord_double, tmp_path):
+    w = discord_double.default
+    d, w = _stack_with_cast(make_stack, discord_double, tmp_path, {w.member_id: "Ada", w.other_member_id: "Grace Hopper"})
     options = {"title": "Moonrise", "line": "We were never here", "prop": "a lantern", "takes": 1, "pages": 0.5}
     d.invoke_slash("film", user=w.member_id, channel_id=w.films_id,
                    options={**options, "cast_names": True}).wait_original()
@@ -44,16 +51,7 @@ def test_film_with_cast_names_writes_parts_named_after_the_servers_cast(make_sta
 
 
 def test_challenge_with_cast_names_writes_parts_named_after_the_cast(make_stack, discord_double, tmp_path):
-    if not SHIPPED.is_file():
-        pytest.skip("no shipped writer checkpoint in assets/writer")
-    from studio.handlers import HANDLERS
-
-    d, w = discord_double, discord_double.default
-    st = make_stack(handlers=HANDLERS)
-    photo = tmp_path / "me.png"
-    Image.new("RGB", (64, 64), (90, 140, 200)).save(photo)
-    add_member(st.db, guild_id=w.guild_id, user_id=w.member_id, name="Ada", photos=[str(photo)],
-               consented_by=w.member_id)
+    d, w = _stack_with_cast(make_stack, discord_double, tmp_path, {discord_double.default.member_id: "Ada"})
     d.invoke_slash("challenge", subcommand="start", user=w.admin_id, channel_id=w.general_id,
                    options={"title": "Moonrise", "line": "We were never here", "prop": "a lantern",
                             "cast_names": True}).wait_original()
