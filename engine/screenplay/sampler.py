@@ -6,7 +6,6 @@ seed alone (temperature, top-k, same checkpoint).
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 import time
@@ -16,6 +15,7 @@ from typing import Callable
 
 import torch
 
+from engine.device import one_thread
 from engine.screenplay.corpus import fold
 from engine.screenplay.model import CharLSTM, make_stepper
 from engine.screenplay.weave import Weaver
@@ -59,22 +59,6 @@ def draw(probs: torch.Tensor, u: list[float]) -> torch.Tensor:
 # only records text, so the sampler hands it whole runs of other characters at once.
 TRIGGERS = frozenset("\n .!?")
 PROGRESS_EVERY_S = 0.5
-
-
-@contextlib.contextmanager
-def one_thread(device: str):
-    """Run the block on one intra-op thread on CPU (restored after). A sampling step is a few small ops on
-    (takes, 4H) tensors: spreading them over threads only adds waits, and on a busy machine a second thread
-    that is not scheduled stalls every op (measured: 25-40x slower on 2 loaded cores)."""
-    before = torch.get_num_threads()
-    if device != "cpu" or before == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @torch.inference_mode()

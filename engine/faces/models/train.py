@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.device import pick_device
+from engine.device import one_thread, pick_device
 from engine.errors import Cancelled, ModelError
 from engine.faces.faceset import FaceSet
 from engine.faces.models.augment import augment, dssim, prepare
@@ -29,6 +29,9 @@ from engine.progress import Progress, ProgressFn, null_progress
 log = logging.getLogger(__name__)
 
 
+ONE_THREAD_PX = 64  # nets this small train faster on one CPU thread (measured; see train_member)
+
+
 def train_member(faceset_a: FaceSet | Path, faceset_b: FaceSet | Path, config: FaceModelConfig, out_ckpt: Path,
                  on_progress: ProgressFn = null_progress, steps: int | None = None, minutes: float | None = None,
                  device: str = "auto", resume: bool = True) -> Path:
@@ -36,9 +39,17 @@ def train_member(faceset_a: FaceSet | Path, faceset_b: FaceSet | Path, config: F
 
     Trains up to ``steps`` total steps (default ``config.steps``) or for ``minutes`` of wall time, whichever
     comes first; an existing ``out_ckpt`` of the same nets is resumed (``resume=False`` starts afresh).
-    ``on_progress`` may raise Cancelled: the checkpoint is saved first. Returns ``out_ckpt``."""
+    ``on_progress`` may raise Cancelled: the checkpoint is saved first. Returns ``out_ckpt``.
+    On a CPU, nets of 64 px or less train on one thread (tiny: 27.8 it/s against 13.9 on two; small: the same)."""
+    dev = pick_device(device)
+    with one_thread(dev) if config.resolution <= ONE_THREAD_PX else contextlib.nullcontext():
+        return _train_member(faceset_a, faceset_b, config, out_ckpt, on_progress, steps, minutes, dev, resume)
+
+
+def _train_member(faceset_a, faceset_b, config: FaceModelConfig, out_ckpt: Path, on_progress: ProgressFn,
+                  steps: int | None, minutes: float | None, dev: str, resume: bool) -> Path:
     a, b = load_faceset(faceset_a), load_faceset(faceset_b)
-    out_ckpt, dev = Path(out_ckpt), pick_device(device)
+    out_ckpt = Path(out_ckpt)
     target = config.steps if steps is None else int(steps)
     ckpt = _start(a, b, config, out_ckpt, dev, resume)
     if ckpt.step >= target and out_ckpt.is_file():
