@@ -111,6 +111,13 @@ def load_settings(env_file: str | os.PathLike | None = ".env", environ: dict | N
     return settings
 
 
+# numeric settings: (type, the lowest value, whether that value itself is allowed)
+_NUMBERS = {"queue_visibility_s": (float, 60, True), "remote_followers": (int, 1, True),
+            "vote_seconds": (int, 0, True), "max_takes": (int, 0, True), "max_queued_per_user": (int, 0, True),
+            "challenge_channel": (int, 0, True), "challenge_hours": (int, 1, True), "max_mb": (float, 0, False),
+            "progress_edit_seconds": (float, 0, True)}
+
+
 def _convert(name: str, env: str, raw: str):
     try:
         if name in {"home", "writer_model"}:
@@ -119,34 +126,10 @@ def _convert(name: str, env: str, raw: str):
             if not raw.startswith(("redis://", "rediss://")):  # (the value may hold a password: not echoed)
                 raise SettingsError(f"{env} must look like redis://HOST:PORT/N")
             return raw
-        if name == "queue_visibility_s":
-            value = float(raw)
-            if not value >= 60:
-                raise ValueError
-            return value
-        if name == "remote_followers":
-            value = int(raw)
-            if value < 1:
-                raise ValueError
-            return value
-        if name in {"vote_seconds", "max_takes", "max_queued_per_user", "challenge_channel"}:
-            value = int(raw)
-            if value < 0:
-                raise ValueError
-            return value
-        if name == "challenge_hours":
-            value = int(raw)
-            if value < 1:
-                raise ValueError
-            return value
-        if name == "max_mb":
-            value = float(raw)
-            if value <= 0:
-                raise ValueError
-            return value
-        if name == "progress_edit_seconds":
-            value = float(raw)
-            if not value >= 0:
+        if name in _NUMBERS:
+            kind, lowest, inclusive = _NUMBERS[name]
+            value = kind(raw)
+            if not (value >= lowest if inclusive else value > lowest):  # (NaN is never in range)
                 raise ValueError
             return value
         if name == "inline_worker":

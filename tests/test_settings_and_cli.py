@@ -24,6 +24,11 @@ def test_bad_values_are_clear(tmp_path):
         load_settings(None, environ={"BENJAMIN_DEVICE": "tpu"})
     with pytest.raises(SettingsError, match="BENJAMIN_VOTE_SECONDS"):
         load_settings(None, environ={"BENJAMIN_VOTE_SECONDS": "soon"})
+    for env, raw in (("BENJAMIN_VOTE_SECONDS", "-1"), ("BENJAMIN_MAX_MB", "0"), ("BENJAMIN_MAX_MB", "nan"),
+                     ("BENJAMIN_CHALLENGE_HOURS", "0")):  # out of range (a film size of nan was once taken)
+        with pytest.raises(SettingsError, match=env):
+            load_settings(None, environ={env: raw})
+    assert load_settings(None, environ={"BENJAMIN_VOTE_SECONDS": "0", "BENJAMIN_MAX_MB": "0.5"}).max_mb == 0.5
 
 
 def test_unwritable_home_is_a_clear_error(tmp_path):
