@@ -116,6 +116,15 @@ def detect_boxes(rgb: np.ndarray, config: FindConfig = FindConfig()) -> list[tup
     return sorted(out, key=lambda b: b[0][2] - b[0][0], reverse=True)
 
 
+def box_iou(a, b) -> float:
+    """Overlap of two (left, top, right, bottom) boxes: intersection over union, 0 when apart."""
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
 def detect_near(rgb: np.ndarray, box: tuple[int, int, int, int], config: FindConfig = FindConfig(),
                 sizes: tuple[int, ...] = (100, 140)) -> tuple[int, int, int, int] | None:
     """The detector's box for the face expected at ``box`` (a prediction from the last frame), found by
@@ -150,11 +159,8 @@ def _detect_in_region(rgb, box, scale: float, upsample: int, min_score: float) -
     for r in rects:
         cand = (x0 + round(r.left() / scale), y0 + round(r.top() / scale),
                 x0 + round(r.right() / scale), y0 + round(r.bottom() / scale))
-        ix = max(0, min(cand[2], box[2]) - max(cand[0], box[0]))
-        iy = max(0, min(cand[3], box[3]) - max(cand[1], box[1]))
-        union = bw * bh + (cand[2] - cand[0]) * (cand[3] - cand[1]) - ix * iy
-        if union > 0 and ix * iy / union > best_iou:
-            best, best_iou = cand, ix * iy / union
+        if box_iou(cand, box) > best_iou:
+            best, best_iou = cand, box_iou(cand, box)
     if best is None:
         return None
     return max(0, best[0]), max(0, best[1]), min(w, best[2]), min(h, best[3])

@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 
 from engine.errors import Cancelled, FaceError
-from engine.faces.landmarks import (FindConfig, detect_boxes, detect_near, distance, embedding, group_by_identity,
-                                    shape_at, shape_robust)
+from engine.faces.landmarks import (FindConfig, box_iou, detect_boxes, detect_near, distance, embedding,
+                                    group_by_identity, shape_at, shape_robust)
 from engine.faces.smooth import OneEuroConfig, smooth_track
 from engine.faces.video import read_frames
 from engine.progress import Progress, ProgressFn, null_progress
@@ -137,14 +137,6 @@ class _Open:
     detections: int = 0
 
 
-def _iou(a, b) -> float:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def _lm_bbox(lm: np.ndarray) -> np.ndarray:
     return np.array([lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max(), lm[:, 1].max()], np.float32)
 
@@ -191,7 +183,7 @@ class _Tracker:
         taken: set[int] = set()
         matches: dict[int, tuple] = {}
         for box, score in found:  # largest first; each detection continues the best-overlapping track
-            best = max(((t, _iou(box, predicted[t.id])) for t in self.open if t.id not in taken),
+            best = max(((t, box_iou(box, predicted[t.id])) for t in self.open if t.id not in taken),
                        key=lambda x: x[1], default=(None, 0.0))
             lm = self.shape(rgb, box)
             if best[0] is not None and best[1] >= cfg.iou_match:

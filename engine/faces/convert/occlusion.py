@@ -17,7 +17,8 @@ class OcclusionConfig:
     enabled: bool = True
 
 
-def _cheeks(lm: np.ndarray) -> list[np.ndarray]:
+def cheeks(lm: np.ndarray) -> list[np.ndarray]:
+    """Where a face's own skin is sampled: the two cheeks (first) and the nose's sides."""
     return [lm[[1, 2, 3, 31, 39]], lm[[15, 14, 13, 35, 42]], lm[[29, 31, 33, 35]]]
 
 
@@ -25,7 +26,7 @@ def skin_map(rgb: np.ndarray, landmarks: np.ndarray, config: OcclusionConfig) ->
     """float mask: 1 where the pixel looks like this face's skin (sampled from its cheeks and nose)."""
     h, w = rgb.shape[:2]
     sample = np.zeros((h, w), np.uint8)
-    for poly in _cheeks(np.asarray(landmarks, np.float32)):
+    for poly in cheeks(np.asarray(landmarks, np.float32)):
         cv2.fillConvexPoly(sample, np.round(poly).astype(np.int32), 1)
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     pix = lab[sample > 0]

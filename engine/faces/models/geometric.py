@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from engine.faces.align import ALIGN_SIZE, JAW, mirror, mouth_opening
-from engine.faces.convert.occlusion import OcclusionConfig, skin_map
+from engine.faces.convert.occlusion import OcclusionConfig, cheeks, skin_map
 from engine.faces.faceset import FaceSet
 from engine.faces.models._base import AlignedBatch, Generated
 from engine.faces.mouth import closed, fill_mouth
@@ -52,10 +52,10 @@ def _dark_above_brows(face: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     """1 above the brows where the photo is much darker than the cheeks: hair or a helmet over the forehead
     (a backlit face's dark skin passes the skin test, and a fringe with it)."""
     grey = cv2.cvtColor(face, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    cheeks = np.zeros(grey.shape, np.uint8)
-    for poly in (landmarks[[1, 2, 3, 31, 39]], landmarks[[15, 14, 13, 35, 42]]):
-        cv2.fillConvexPoly(cheeks, np.round(poly).astype(np.int32), 1)
-    pix = grey[cheeks > 0]
+    sample = np.zeros(grey.shape, np.uint8)
+    for poly in cheeks(np.asarray(landmarks, np.float32))[:2]:
+        cv2.fillConvexPoly(sample, np.round(poly).astype(np.int32), 1)
+    pix = grey[sample > 0]
     if len(pix) < 30:
         return np.zeros(grey.shape, np.float32)
     dark = grey < pix.mean() - 1.0 * (pix.std() + 6.0)
