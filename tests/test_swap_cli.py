@@ -24,12 +24,18 @@ def test_swap_puts_a_cast_member_onto_the_clip_and_reports_figures(cast_b, tmp_p
     figures = json.loads(capsys.readouterr().out)
     assert out.is_file() and figures["out"] == str(out)
     assert figures["frames"] == 240 and figures["swapped_frames"] >= 80
-    # recognisably the cast member in most frames; this clip is the hard case (a turned head behind glasses,
-    # a frontal cast photo): frontal footage is held to 0.8 in tests/engine/faces/test_faces_swap.py
-    assert figures["identity_closer"] >= 0.7
+    # the cast member in most frames; this clip is the hard case (a turned head behind glasses, a frontal cast
+    # photo). The man's glasses stay on the new face, and dlib's identity reads glasses as much as a face, so it
+    # counts fewer frames as hers than when they come off (frontal footage is held to 0.8 in test_faces_swap.py)
+    assert figures["identity_closer"] >= 0.5
     assert figures["members"] == {"geometric": figures["swapped_frames"]}
-    for key in ("mouth_correlation", "jitter_ratio", "frames_per_second", "identity_within"):
+    assert figures["scored_frames"] == figures["swapped_frames"]  # every swapped frame is scored
+    for key in ("mouth_correlation", "mouth_floor", "jitter_ratio", "frames_per_second", "identity_within"):
         assert key in figures
+    bare = tmp_path / "bare.mp4"
+    assert cli(["swap", "--cast", "bea", "--video", str(TOS), "--out", str(bare), "--glasses", "remove", "--json"]) == 0
+    without = json.loads(capsys.readouterr().out)
+    assert without["identity_closer"] >= 0.8 and without["identity_closer"] > figures["identity_closer"]
 
 
 def test_only_cast_members_can_be_swapped_in(tmp_path, capsys):

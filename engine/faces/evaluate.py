@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from engine.faces.align import mouth_opening
-from engine.faces.landmarks import box_from_landmarks, detect_boxes, detect_near, distance, embedding, shape_robust
+from engine.faces.landmarks import (WIDE_NUDGES, box_from_landmarks, detect_boxes, detect_near, distance, embedding,
+                                    shape_robust)
 from engine.faces.smooth import jitter
 from engine.faces.track import Track, VideoFaces
 from engine.faces.video import read_frames
@@ -55,7 +56,7 @@ def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np
                limit: int = 80, jitter_frames: int = 96) -> SwapScore:
     """Compare the swapped clip with its source, frame by frame: each sampled face is measured from
     scratch in both (the same detector box for both, so shake is compared fairly; landmarks as the median
-    over nudged boxes, since one box's lips can be noise on a turned face). ``mouth_floor`` says how well
+    over 25 nudged boxes, since one box's lips can be noise on a turned face). ``mouth_floor`` says how well
     the source agrees with itself measured from a slightly different box: a swap cannot score above it."""
     tracks: list[Track] = source.tracks_of(actor)
     actor_emb = next(i.embedding for i in source.identities if i.id == actor)
@@ -69,7 +70,7 @@ def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np
             continue
         lm = longest.at(i) if i in run else source.landmarks_of(actor, i)
         box = _near_box(src, lm)
-        lm_src, lm_out = shape_robust(src, box), shape_robust(out, box)
+        lm_src, lm_out = shape_robust(src, box, WIDE_NUDGES), shape_robust(out, box, WIDE_NUDGES)
         if i in run:
             src_pts.append(lm_src)
             out_pts.append(lm_out)
@@ -82,7 +83,8 @@ def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np
             src_mouth.append(mouth_opening(lm_src))
             out_mouth.append(mouth_opening(lm_out))
             shift = 0.03 * (box[2] - box[0])
-            floor_mouth.append(mouth_opening(shape_robust(src, (box[0] + shift, box[1], box[2] + shift, box[3]))))
+            floor_mouth.append(mouth_opening(shape_robust(src, (box[0] + shift, box[1], box[2] + shift, box[3]),
+                                                          WIDE_NUDGES)))
     j_src, j_out = jitter(np.array(src_pts)), jitter(np.array(out_pts))
     return SwapScore(len(closer), float(np.mean(closer)) if closer else 0.0, float(np.mean(within)) if within else 0.0,
                      float(np.median(dists)) if dists else float("nan"), _corr(src_mouth, out_mouth),

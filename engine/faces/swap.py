@@ -22,6 +22,7 @@ from engine.errors import FaceError
 from engine.faces.align import ALIGN_SIZE, align, align_matrix, invert, transform
 from engine.faces.convert.blend import paste
 from engine.faces.convert.colour import ColourMatch
+from engine.faces.convert.glasses import GlassesConfig, GlassesKeeper
 from engine.faces.convert.occlusion import OcclusionConfig, occluder_mask
 from engine.faces.lipsync import drive
 from engine.faces.mark import add_mark
@@ -44,6 +45,7 @@ class SwapOptions:
     keep_audio: bool = True
     mouth: tuple[float, ...] | None = None  # per output frame 0..1: drive the mouth (lipsync.envelope)
     occlusion: OcclusionConfig = OcclusionConfig()
+    glasses: GlassesConfig = GlassesConfig()  # the actor's glasses stay on, whole
     track: TrackConfig = TrackConfig()
 
 
@@ -86,6 +88,7 @@ class _Composer:
     def __init__(self, member: Member, neutral: np.ndarray, options: SwapOptions) -> None:
         self.member, self.neutral, self.options = member, neutral, options
         self.colour: dict[int, ColourMatch] = collections.defaultdict(ColourMatch)
+        self.glasses: dict[int, GlassesKeeper] = collections.defaultdict(lambda: GlassesKeeper(options.glasses))
         self.wins: collections.Counter = collections.Counter()
 
     def run(self, frames: list[np.ndarray], items: list[_Item]) -> None:
@@ -110,6 +113,7 @@ class _Composer:
             face = self.colour[item.track](gen.faces[k], a.crop, gen.masks[k])
             shown = targets[k] if targets is not None else a.landmarks
             occ = occluder_mask(a.crop, a.landmarks, face, shown, gen.masks[k], self.options.occlusion)
+            occ = np.maximum(occ, self.glasses[item.track](a.crop, a.landmarks))
             paste(frames[item.slot], face, gen.masks[k] * (1.0 - occ), a.inverse)
 
 
