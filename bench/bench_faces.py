@@ -4,7 +4,8 @@ measured in the same run (see issue 8 and shared/notes/faces-calibration.md).
     python bench/bench_faces.py                    # geometric + controls (+ the tiny ensemble with --learned)
     python bench/bench_faces.py --learned tiny     # also train and measure the learned ensemble (tiny preset)
 
-Rows: no swap (control), the cast member's average face pasted on (control), the geometric member,
+Rows: no swap (control), the cast member's average face pasted on (control), the geometric member (and
+again with the actor's glasses left off: dlib's identity reads glasses as much as a face),
 the learned ensemble (when asked). Columns: identity (share of frames closer to the cast member than to
 the actor; share within 0.6), mouth-opening correlation with the source (and its floor: the untouched
 source against itself measured from a box 3% to the side; no swap can be measured above it), jitter (swapped shake / source
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.faces.align import ALIGN_SIZE  # noqa: E402
+from engine.faces.convert.glasses import GlassesConfig  # noqa: E402
 from engine.faces.evaluate import score_swap  # noqa: E402
 from engine.faces.extract import build_faceset  # noqa: E402
 from engine.faces.models._base import AlignedBatch, Generated  # noqa: E402
@@ -89,13 +91,16 @@ def run_case(clip: Path, photos: list[Path], learned: str | None, tmp: Path) -> 
         print(f"    trained the {learned} ensemble in {time.monotonic() - t1:.0f}s", flush=True)
     reference = passthrough_fps(clip, tmp / "plain.mp4")
     rows = []
-    for member in variants:
+    bare = SwapOptions(glasses=GlassesConfig(enabled=False))
+    runs = [(m, SwapOptions(), getattr(m, "name", type(m).__name__)) for m in variants]
+    runs.insert(3, (variants[2], bare, "geometric, no glasses"))  # what keeping the actor's glasses costs
+    for member, options, name in runs:
         out = tmp / "swapped.mp4"
         t1 = time.monotonic()
-        result = swap_clip(clip, member, out, SwapOptions(), faces=faces)
+        result = swap_clip(clip, member, out, options, faces=faces)
         fps = result.frames / (time.monotonic() - t1 + track_s)
         score = score_swap(faces, actor, out, cast.mean_embedding, every=1, limit=240)  # every face: r is steadier
-        rows.append({"variant": getattr(member, "name", type(member).__name__), "size": f"{faces.width}x{faces.height}",
+        rows.append({"variant": name, "size": f"{faces.width}x{faces.height}",
                      "fps": fps, "ratio": fps / reference, **score.as_dict()})
         print(f"  {rows[-1]['variant']:<22} identity {score.identity_closer:5.0%} closer, {score.identity_within:5.0%} within 0.6 | "
               f"mouth r {score.mouth_correlation:5.2f} (floor {score.mouth_floor:4.2f}) | jitter x{score.jitter_ratio:4.2f} | "

@@ -18,9 +18,9 @@ class GlassesConfig:
     on: float = 18.0  # bridge darkness (L, 0-255, black-hat) at which a face starts wearing glasses...
     off: float = 12.0  # ...and below which it stops (hysteresis)
     memory: float = 0.8  # how much of the running bridge strength each new frame keeps
-    line_share: float = 0.3  # frame pixels: black-hat at least this share of the bridge's strength
+    line_share: float = 0.45  # frame pixels: black-hat at least this share of the bridge's strength
     min_line: float = 8.0  # ...and at least this dark
-    brows: float = 0.15  # the brows' line thickness left out, as a share of the eye's width (0: none)
+    brows: float = 0.3  # the brows' line thickness left out, as a share of the eye's width (0: none)
     enabled: bool = True
 
 
@@ -53,7 +53,7 @@ def bridge_strength(blackhat: np.ndarray, lm: np.ndarray) -> float:
     return float(np.median(blackhat[y0:y1 + 1, x0:x1 + 1].max(axis=0)))
 
 
-def glasses_zone(lm: np.ndarray, size: int, brows: float = 0.15) -> np.ndarray:
+def glasses_zone(lm: np.ndarray, size: int, brows: float = 0.3) -> np.ndarray:
     """uint8 mask of where a glasses frame can be: around each eye, across the nose's bridge and out to the
     temples; the eyes and brows themselves left out (they are dark lines too, and they are the cast member's)."""
     ew = _eye_width(lm)
