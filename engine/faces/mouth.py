@@ -1,6 +1,8 @@
-"""The inside of the mouth. A still photo with closed lips has no mouth interior to open, so when the
-swapped face's lips part, the interior comes from the actor's own open mouth (warped to the new lips)
-or, when the actor's mouth is closed (a voice driving the lips), is drawn: a dark cavity, upper teeth."""
+"""The inside of the mouth. The cast member's photo lends its lips, never what shows between them (a
+smile's teeth are painted over: ``sealed``). When the swapped face follows the actor, its mouth opens where
+and as much as the actor's does in the picture (``cavity``: what is much darker than the lips inside the
+outer lip line, moved onto the new lips). When a voice drives the lips, the actor's own interior is used
+where their mouth is open about as wide, else one is drawn: a dark cavity, upper teeth."""
 from __future__ import annotations
 
 import cv2
@@ -18,6 +20,36 @@ def closed(landmarks: np.ndarray) -> np.ndarray:
         mid = (lm[upper] + lm[lower]) / 2
         lm[upper] = lm[lower] = mid
     return lm
+
+
+def sealed(face: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """The face with what shows between its lips (a smile's teeth, a tongue) painted over from the lips
+    around it. A cast photo that smiles would otherwise lend its teeth to every frame: squeezed between lips
+    that the actor keeps closed, they read as a pale band, a mouth ajar that never shuts. Whatever the mouth
+    shows when it opens comes from ``fill_mouth``."""
+    if mouth_opening(landmarks) < 0.02:  # lips together: nothing shows between them
+        return face
+    inner = np.asarray(landmarks, np.float32)[INNER_LIPS]
+    mask = np.zeros(face.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(inner).astype(np.int32)], 255)
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # the predictor's inner lip is a pixel or two off
+    return cv2.inpaint(np.ascontiguousarray(face), mask, 3, cv2.INPAINT_TELEA)
+
+
+def _seam(face: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Closed lips meet in a thin dark line."""
+    lm = np.asarray(target, np.float32)
+    line = np.stack([lm[60], (lm[61] + lm[67]) / 2, (lm[62] + lm[66]) / 2, (lm[63] + lm[65]) / 2, lm[64]])
+    lips = np.zeros(face.shape[:2], np.uint8)
+    cv2.fillPoly(lips, [np.round(lm[48:60]).astype(np.int32)], 1)
+    if lips.sum() < 10:
+        return face
+    shade = face[lips > 0].astype(np.float32).mean(0) * 0.7
+    alpha = np.zeros(face.shape[:2], np.float32)
+    cv2.polylines(alpha, [np.round(line * 4).astype(np.int32)], False, 0.6, max(1, face.shape[0] // 200) * 4,
+                  lineType=cv2.LINE_AA, shift=2)
+    alpha = alpha[..., None]
+    return (face * (1 - alpha) + shade * alpha).astype(np.uint8)
 
 
 def _poly_mask(shape: tuple[int, int], poly: np.ndarray, blur: int) -> np.ndarray:
@@ -44,12 +76,47 @@ def drawn_interior(face: np.ndarray, inner: np.ndarray) -> np.ndarray:
     return out
 
 
-def fill_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray | None, source_lm: np.ndarray | None) -> np.ndarray:
-    """``face`` with the region inside the target inner lips replaced by an interior (see module doc)."""
+def cavity(rgb: np.ndarray, landmarks: np.ndarray, darker: float = 0.65) -> np.ndarray:
+    """float mask of the mouth's opening as the picture shows it: what is much darker than the lips inside
+    the outer lip line, with the teeth it encloses. It does not lean on the predictor's inner lip, which on a
+    turned or blurred face is often a few pixels apart on a shut mouth: a shut mouth gives a thin dark line,
+    an open one its cavity."""
+    lm = np.asarray(landmarks, np.float32)
+    light = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+    mouth = np.zeros(light.shape, np.uint8)
+    cv2.fillPoly(mouth, [np.round(lm[48:60]).astype(np.int32)], 1)
+    if mouth.sum() < 10:
+        return np.zeros(light.shape, np.float32)
+    lips = float(np.percentile(light[mouth > 0], 70))
+    # a soft edge (fully dark at 0.15 of the lips' lightness below the line): a hard threshold flickers
+    dark = np.clip((darker * lips - light) / (0.15 * lips) + 0.5, 0.0, 1.0) * mouth
+    k = max(3, rgb.shape[0] // 48) | 1
+    dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8)) * mouth  # the teeth inside
+    return cv2.GaussianBlur(dark.astype(np.float32), (3, 3), 0)
+
+
+def actor_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray, source_lm: np.ndarray) -> np.ndarray:
+    """``face`` with the actor's own mouth opening (``cavity``) moved onto its lips: it opens and shuts
+    exactly when and as much as the actor's does in the picture."""
+    m, _ = cv2.estimateAffine2D(np.asarray(source_lm, np.float32)[48:60], np.asarray(target, np.float32)[48:60])
+    if m is None:
+        return face
+    size = face.shape[0]
+    interior = cv2.warpAffine(source, m, (size, size), borderMode=cv2.BORDER_REFLECT)
+    alpha = cv2.warpAffine(cavity(source, source_lm), m, (size, size))[..., None]
+    return (face * (1 - alpha) + interior * alpha).astype(np.uint8)
+
+
+def fill_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray | None, source_lm: np.ndarray | None,
+               follow: bool = False) -> np.ndarray:
+    """``face`` with the region inside the target inner lips replaced by an interior (see module doc);
+    ``follow``: the target is the actor's own mouth, whose opening is then taken from the picture."""
+    if follow and source is not None and source_lm is not None:
+        return actor_mouth(face, target, source, source_lm)
     inner_t = np.asarray(target, np.float32)[INNER_LIPS]
     opening = mouth_opening(target)
     if opening < 0.008:
-        return face
+        return _seam(face, target)
     size = face.shape[0]
     own = mouth_opening(source_lm) if source_lm is not None else 0.0
     # the actor's own interior only where their mouth is really open about as wide (a voice opening a closed

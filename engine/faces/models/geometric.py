@@ -17,7 +17,7 @@ from engine.faces.align import ALIGN_SIZE, JAW, mirror, mouth_opening
 from engine.faces.convert.occlusion import OcclusionConfig, cheeks, skin_map
 from engine.faces.faceset import FaceSet
 from engine.faces.models._base import AlignedBatch, Generated
-from engine.faces.mouth import closed, fill_mouth
+from engine.faces.mouth import closed, fill_mouth, sealed
 from engine.faces.quality import measure
 from engine.faces.warp import border_points, triangulate, warp_image
 
@@ -108,8 +108,10 @@ class GeometricMember:
         # the set's faces and their mirror images: a face set turned one way can still match an actor turned
         # the other (a frontal photo warped onto a turned head shows where the two faces meet)
         flipped = [mirror(f, lm) for f, lm in zip(faceset.faces, faceset.landmarks)]
-        self.faces = np.concatenate([faceset.faces, np.stack([f for f, _ in flipped])])
         self.landmarks = np.concatenate([faceset.landmarks, np.stack([lm for _, lm in flipped])]).astype(np.float32)
+        # a smiling photo's teeth are painted over: the mouth's inside comes from the actor (mouth.py)
+        self.faces = np.stack([sealed(f, lm) for f, lm in zip(
+            np.concatenate([faceset.faces, np.stack([f for f, _ in flipped])]), self.landmarks)])
         self._ref: dict[bytes, int] = {}
         self._border = border_points(ALIGN_SIZE)
 
@@ -151,7 +153,7 @@ class GeometricMember:
             target = self.target_landmarks(batch, k, ref, weights)
             dst_pts = np.vstack([target, self._border]).astype(np.float32)
             face = warp_image(src_face, src_pts, dst_pts, tris)
-            face = fill_mouth(face, target, batch.faces[k], batch.landmarks[k])
+            face = fill_mouth(face, target, batch.faces[k], batch.landmarks[k], follow=batch.targets is None)
             faces.append(face)
             masks.append(skin_gate(face, target, hull_mask(target, ALIGN_SIZE, self.config.brow_lift, self.config.feather)))
         return Generated(np.stack(faces), np.stack(masks), self.name)

@@ -1,0 +1,50 @@
+"""The swapped mouth: it opens when the actor's does and shuts when it shuts; a smiling cast photo does not
+lend its teeth to a closed mouth."""
+from __future__ import annotations
+
+import numpy as np
+
+from engine.faces.align import ALIGN_SIZE, INNER_LIPS, align
+from engine.faces.mouth import cavity, sealed
+from engine.faces.track import track_video
+from engine.faces.video import read_frames
+
+OPEN, SHUT = (91, 94, 124), (79, 133, 136, 139)  # the close-up's man talking, then listening (seen frame by frame)
+
+
+def test_the_opening_is_read_from_the_picture(tos_clip):
+    """On the turned close-up the predictor's inner lips are apart whether he talks or not; the dark of
+    his mouth is not."""
+    faces = track_video(tos_clip, 3.0, 6.0)
+    actor = faces.main_identity().id
+    area = {}
+    for i, rgb in read_frames(tos_clip, 3.0, 6.0):
+        lm = faces.landmarks_of(actor, i)
+        if i in OPEN + SHUT and lm is not None:
+            a = align(rgb, lm, ALIGN_SIZE)
+            area[i] = float(cavity(a.crop, a.landmarks).sum())
+    assert set(area) == set(OPEN + SHUT)
+    assert min(area[i] for i in OPEN) > 2.5 * max(area[i] for i in SHUT), area
+
+
+def test_a_smiling_photo_keeps_its_lips_but_not_its_teeth(shared_data):
+    from engine.faces.extract import build_faceset
+
+    fs, _ = build_faceset("C", sorted((shared_data / "faces" / "ccby_tang_video_person_c").glob("*.jpg")))
+    k = int(np.argmax([np.ptp(lm[[62, 66], 1]) for lm in fs.landmarks]))  # the widest smile
+    face, lm = fs.faces[k], fs.landmarks[k]
+    out = sealed(face, lm)
+    inner = np.zeros(face.shape[:2], np.uint8)
+    import cv2
+
+    cv2.fillPoly(inner, [np.round(lm[INNER_LIPS]).astype(np.int32)], 1)
+    lips = np.zeros_like(inner)
+    cv2.fillPoly(lips, [np.round(lm[48:60]).astype(np.int32)], 1)
+    lips[cv2.dilate(inner, np.ones((5, 5), np.uint8)) > 0] = 0
+    light = lambda im, m: cv2.cvtColor(im, cv2.COLOR_RGB2LAB)[..., 0][m > 0].astype(float)  # noqa: E731
+    bright = np.percentile(light(face, lips), 90) + 10  # lighter than any lip: teeth
+    before, after = (light(face, inner) > bright).mean(), (light(out, inner) > bright).mean()
+    assert before > 0.1 and after < 0.01, (before, after)
+    away = np.ones_like(inner)
+    away[cv2.dilate(lips + inner, np.ones((9, 9), np.uint8)) > 0] = 0
+    assert np.array_equal(out[away > 0], face[away > 0])  # nothing else of the face changed
