@@ -51,7 +51,6 @@ class Track:
     raw: np.ndarray  # (T, 68, 2) float32, as the predictor gave them
     embedding: np.ndarray  # (128,) mean identity embedding
     identity: int = -1
-    boxes: np.ndarray | None = None  # (T, 4) float32: the detector-like box each raw reading came from
 
     def at(self, frame: int) -> np.ndarray | None:
         i = int(np.searchsorted(self.frames, frame))
@@ -105,8 +104,7 @@ class VideoFaces:
         for t in self.tracks:
             keep = (t.frames >= first) & (t.frames < last)
             if keep.sum() >= 1:
-                tracks.append(Track(t.id, t.frames[keep], t.landmarks[keep], t.raw[keep], t.embedding, t.identity,
-                                    None if t.boxes is None else t.boxes[keep]))
+                tracks.append(Track(t.id, t.frames[keep], t.landmarks[keep], t.raw[keep], t.embedding, t.identity))
         idents = []
         for i in self.identities:
             mine = [t for t in tracks if t.identity == i.id]
@@ -132,7 +130,6 @@ class _Open:
     id: int
     frames: list[int] = field(default_factory=list)
     points: list[np.ndarray] = field(default_factory=list)
-    boxes: list[tuple] = field(default_factory=list)  # the box each frame's landmarks were read from
     embeddings: list[np.ndarray] = field(default_factory=list)
     box: tuple[int, int, int, int] = (0, 0, 0, 0)
     offset: np.ndarray = field(default_factory=lambda: np.zeros(4, np.float32))  # box minus landmark bbox
@@ -171,14 +168,12 @@ class _Tracker:
                     continue
                 found = detect_near(rgb, box, self.config.find) if self.config.refind else None
                 if found is not None:  # the detector's own box: the landmarks it gives are the steadiest
-                    box = found
-                    lm = self.shape(rgb, box)
+                    lm = self.shape(rgb, found)
                     t.offset = np.array(found, np.float32) - _lm_bbox(lm)
                 else:
                     lm = self.shape(rgb, box)
                 t.frames.append(i)
                 t.points.append(lm)
-                t.boxes.append(box)
 
     def _detect(self, i: int, rgb: np.ndarray) -> None:
         cfg = self.config
@@ -219,7 +214,6 @@ class _Tracker:
                     if box[2] - box[0] >= 8 and box[3] - box[1] >= 8:
                         t.frames.append(i)
                         t.points.append(self.shape(rgb, box))
-                        t.boxes.append(box)
                 continue
             box, lm = m[0], m[1]
             t.misses = 0
@@ -227,7 +221,6 @@ class _Tracker:
             t.offset = np.array(box, np.float32) - _lm_bbox(lm)
             t.frames.append(i)
             t.points.append(lm)
-            t.boxes.append(box)
             if len(m) > 2:
                 t.embeddings.append(m[2])
             elif t.detections % cfg.embed_every == 0:
@@ -253,7 +246,6 @@ def _cut_misses(t: _Open, detect_frames: set[int]) -> _Open:
     keep = [k for k, f in enumerate(t.frames) if f <= last]
     t.frames = [t.frames[k] for k in keep]
     t.points = [t.points[k] for k in keep]
-    t.boxes = [t.boxes[k] for k in keep]
     return t
 
 
@@ -305,7 +297,7 @@ def track_video(path: Path, start_s: float = 0.0, end_s: float | None = None, co
             continue
         raw = np.stack(t.points).astype(np.float32)
         tracks.append(Track(t.id, np.array(t.frames), smooth_track(raw, info.fps, config.smooth), raw,
-                            np.mean(t.embeddings, 0).astype(np.float32), boxes=np.array(t.boxes, np.float32)))
+                            np.mean(t.embeddings, 0).astype(np.float32)))
     identities = cluster(tracks, config.same_person)
     log.info("%s: %d frames, %d face tracks, %d people", Path(path).name, n, len(tracks), len(identities))
     return VideoFaces(str(path), info.fps, info.width, info.height, first, n, tracks, identities)
