@@ -73,6 +73,9 @@ def glasses_zone(lm: np.ndarray, size: int, brows: float = 0.3) -> np.ndarray:
         cv2.ellipse(out, (int(c[0]), int(c[1])), (int(0.8 * ew), int(0.45 * ew)), 0, 0, 360, 1, -1)
     for brow in (lm[17:22], lm[22:27]) if brows > 0 else ():
         cv2.polylines(out, [np.round(brow).astype(np.int32)], False, 1, max(2, int(brows * ew)))
+    # the nose below the bridge: its sides' shadows are dark lines too, and the nose is the cast member's
+    lids = lm[[37, 38, 43, 44], 1].mean()
+    cv2.rectangle(out, (int(lm[39, 0]), int(lids + 0.15 * ew)), (int(lm[42, 0]), size - 1), 1, -1)
     return zone & (1 - out)
 
 
