@@ -36,22 +36,6 @@ def sealed(face: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     return cv2.inpaint(np.ascontiguousarray(face), mask, 3, cv2.INPAINT_TELEA)
 
 
-def _seam(face: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Closed lips meet in a thin dark line."""
-    lm = np.asarray(target, np.float32)
-    line = np.stack([lm[60], (lm[61] + lm[67]) / 2, (lm[62] + lm[66]) / 2, (lm[63] + lm[65]) / 2, lm[64]])
-    lips = np.zeros(face.shape[:2], np.uint8)
-    cv2.fillPoly(lips, [np.round(lm[48:60]).astype(np.int32)], 1)
-    if lips.sum() < 10:
-        return face
-    shade = face[lips > 0].astype(np.float32).mean(0) * 0.7
-    alpha = np.zeros(face.shape[:2], np.float32)
-    cv2.polylines(alpha, [np.round(line * 4).astype(np.int32)], False, 0.6, max(1, face.shape[0] // 200) * 4,
-                  lineType=cv2.LINE_AA, shift=2)
-    alpha = alpha[..., None]
-    return (face * (1 - alpha) + shade * alpha).astype(np.uint8)
-
-
 def _poly_mask(shape: tuple[int, int], poly: np.ndarray, blur: int) -> np.ndarray:
     m = np.zeros(shape, np.float32)
     cv2.fillPoly(m, [np.round(poly).astype(np.int32)], 1.0, lineType=cv2.LINE_AA)
@@ -116,7 +100,7 @@ def fill_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray | None, 
     inner_t = np.asarray(target, np.float32)[INNER_LIPS]
     opening = mouth_opening(target)
     if opening < 0.008:
-        return _seam(face, target)
+        return face
     size = face.shape[0]
     own = mouth_opening(source_lm) if source_lm is not None else 0.0
     # the actor's own interior only where their mouth is really open about as wide (a voice opening a closed
