@@ -1,9 +1,10 @@
 """Glasses stay on the actor's face, whole. Their frame is thin and dark, often no darker than a shadow,
 so the skin test of ``occlusion`` keeps only scraps of it (an arm, a corner of a rim) and the swapped face
-looks as if it wore ghostly half-glasses. Here the frame is found as what it is: thin dark lines (a
-morphological black-hat) where glasses sit, around the eyes, across the bridge of the nose and out to the
-temples. Whether a face wears glasses is decided per track with hysteresis (a bridge across the nose, frame
-after frame), so they do not flicker on and off."""
+looks as if it wore ghostly half-glasses. Here the frame is found as what it is: thin lines, darker than
+around them (a morphological black-hat) or, for a white or metal frame, lighter (a top-hat), where glasses sit:
+around the eyes, across the bridge of the nose and out to the temples. The eyes, the lenses in front of them,
+the brows and the nose below the bridge stay the cast member's. Whether a face wears glasses is decided per
+track with hysteresis (a bridge across the nose, frame after frame), so they do not flicker on and off."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,11 +16,11 @@ import numpy as np
 @dataclass(frozen=True)
 class GlassesConfig:
     line_px: float = 9 / 256  # thickest frame line looked for, as a share of the crop's side
-    on: float = 18.0  # bridge darkness (L, 0-255, black-hat) at which a face starts wearing glasses...
+    on: float = 18.0  # bridge line strength (L, 0-255, black- or top-hat) at which a face starts wearing glasses...
     off: float = 12.0  # ...and below which it stops (hysteresis)
     memory: float = 0.8  # how much of the running bridge strength each new frame keeps
-    line_share: float = 0.45  # frame pixels: black-hat at least this share of the bridge's strength
-    min_line: float = 8.0  # ...and at least this dark
+    line_share: float = 0.45  # frame pixels: a line at least this share of the bridge's strength
+    min_line: float = 8.0  # ...and at least this strong
     brows: float = 0.3  # the brows' line thickness left out, as a share of the eye's width (0: none)
     enabled: bool = True
 
