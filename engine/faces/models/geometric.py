@@ -107,11 +107,11 @@ class GeometricMember:
         self.config = config
         # the set's faces and their mirror images: a face set turned one way can still match an actor turned
         # the other (a frontal photo warped onto a turned head shows where the two faces meet)
-        flipped = [mirror(f, lm) for f, lm in zip(faceset.faces, faceset.landmarks)]
+        # (a smiling photo's teeth are painted over first: the mouth's inside comes from the actor, mouth.py)
+        own = np.stack([sealed(f, lm) for f, lm in zip(faceset.faces, faceset.landmarks)])
+        flipped = [mirror(f, lm) for f, lm in zip(own, faceset.landmarks)]
+        self.faces = np.concatenate([own, np.stack([f for f, _ in flipped])])
         self.landmarks = np.concatenate([faceset.landmarks, np.stack([lm for _, lm in flipped])]).astype(np.float32)
-        # a smiling photo's teeth are painted over: the mouth's inside comes from the actor (mouth.py)
-        self.faces = np.stack([sealed(f, lm) for f, lm in zip(
-            np.concatenate([faceset.faces, np.stack([f for f, _ in flipped])]), self.landmarks)])
         self._ref: dict[bytes, int] = {}
         self._border = border_points(ALIGN_SIZE)
 
