@@ -203,17 +203,27 @@ class Judge:
             realisms.append([sc.realism for sc in scores])
         if self._hold.current is None and totals:  # the first choice: the best over the whole first batch
             self._hold.current = int(np.argmax(np.mean(totals, axis=0)))
-        faces, masks, realism, winners = [], [], [], []
+        faces, masks, owns, realism, winners = [], [], [], [], []
         for k, row in enumerate(totals):
             win, second, w = self.choose(self._smoothed([g.member for g in outputs], row))
-            face, mask = outputs[win].faces[k].astype(np.float32), outputs[win].masks[k]
+            face, mask, own = outputs[win].faces[k].astype(np.float32), outputs[win].masks[k], _own(outputs[win], k)
             if second is not None:
                 face = w * face + (1 - w) * outputs[second].faces[k].astype(np.float32)
                 mask = w * mask + (1 - w) * outputs[second].masks[k]
+                own = w * own + (1 - w) * _own(outputs[second], k)
             faces.append(np.clip(face + 0.5, 0, 255).astype(np.uint8))
             masks.append(mask.astype(np.float32))
+            owns.append(own.astype(np.float32))
             realism.append(realisms[k][win])
             winners.append(outputs[win].member)
             self.history.append(Verdict(first + k, outputs[win].member, {g.member: t for g, t in zip(outputs, row)},
                                         None if second is None else outputs[second].member, w))
-        return Generated(np.stack(faces), np.stack(masks), "ensemble", np.array(realism, np.float32), winners)
+        return Generated(np.stack(faces), np.stack(masks), "ensemble", np.array(realism, np.float32), winners,
+                         np.stack(owns))
+
+
+def _own(generated: Generated, k: int) -> np.ndarray:
+    """Where frame k of a member's output is the actor's own pixels (none for a member that says nothing)."""
+    if generated.own is None:
+        return np.zeros(generated.masks[k].shape, np.float32)
+    return generated.own[k]

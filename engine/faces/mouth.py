@@ -79,38 +79,42 @@ def cavity(rgb: np.ndarray, landmarks: np.ndarray, darker: float = 0.65) -> np.n
     return cv2.GaussianBlur(dark.astype(np.float32), (3, 3), 0)
 
 
-def actor_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray, source_lm: np.ndarray) -> np.ndarray:
+def actor_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray,
+                source_lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``face`` with the actor's own mouth opening (``cavity``) moved onto its lips: it opens and shuts
-    exactly when and as much as the actor's does in the picture."""
+    exactly when and as much as the actor's does in the picture. Also returns where (0..1) it did."""
+    size = face.shape[0]
     m, _ = cv2.estimateAffine2D(np.asarray(source_lm, np.float32)[48:60], np.asarray(target, np.float32)[48:60])
     if m is None:
-        return face
-    size = face.shape[0]
+        return face, np.zeros((size, size), np.float32)
     interior = cv2.warpAffine(source, m, (size, size), borderMode=cv2.BORDER_REFLECT)
-    alpha = cv2.warpAffine(cavity(source, source_lm), m, (size, size))[..., None]
-    return (face * (1 - alpha) + interior * alpha).astype(np.uint8)
+    alpha = cv2.warpAffine(cavity(source, source_lm), m, (size, size))
+    return (face * (1 - alpha[..., None]) + interior * alpha[..., None]).astype(np.uint8), alpha
 
 
 def fill_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray | None, source_lm: np.ndarray | None,
-               follow: bool = False) -> np.ndarray:
+               follow: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``face`` with the region inside the target inner lips replaced by an interior (see module doc);
-    ``follow``: the target is the actor's own mouth, whose opening is then taken from the picture."""
+    ``follow``: the target is the actor's own mouth, whose opening is then taken from the picture.
+    Also returns the share (0..1) of each pixel that is now the actor's own, from ``source``: it is already
+    in the scene's colours and lighting, so colour matching must leave it as it is."""
+    size = face.shape[0]
+    none = np.zeros((size, size), np.float32)
     if follow and source is not None and source_lm is not None:
         return actor_mouth(face, target, source, source_lm)
     inner_t = np.asarray(target, np.float32)[INNER_LIPS]
     opening = mouth_opening(target)
     if opening < 0.008:
-        return face
+        return face, none
     size = face.shape[0]
-    own = mouth_opening(source_lm) if source_lm is not None else 0.0
+    actor_open = mouth_opening(source_lm) if source_lm is not None else 0.0
     # the actor's own interior only where their mouth is really open about as wide (a voice opening a closed
     # mouth would otherwise stretch their lips into the gap, which reads as a closed mouth)
-    if source is not None and own >= OPEN_ENOUGH and own >= 0.7 * opening:
-        inner_s = np.asarray(source_lm, np.float32)[INNER_LIPS]
-        m, _ = cv2.estimateAffine2D(inner_s, inner_t)
-        interior = cv2.warpAffine(source, m, (size, size), borderMode=cv2.BORDER_REFLECT) if m is not None \
-            else drawn_interior(face, inner_t)
-    else:
-        interior = drawn_interior(face, inner_t)
-    alpha = _poly_mask(face.shape[:2], inner_t, blur=max(3, size // 96))[..., None]
-    return (face * (1 - alpha) + interior * alpha).astype(np.uint8)
+    m = None
+    if source is not None and actor_open >= OPEN_ENOUGH and actor_open >= 0.7 * opening:
+        m, _ = cv2.estimateAffine2D(np.asarray(source_lm, np.float32)[INNER_LIPS], inner_t)
+    interior = cv2.warpAffine(source, m, (size, size), borderMode=cv2.BORDER_REFLECT) if m is not None \
+        else drawn_interior(face, inner_t)
+    alpha = _poly_mask(face.shape[:2], inner_t, blur=max(3, size // 96))
+    face = (face * (1 - alpha[..., None]) + interior * alpha[..., None]).astype(np.uint8)
+    return face, (alpha if m is not None else none)

@@ -111,6 +111,9 @@ class _Composer:
                 paste(frames[item.slot], gen.faces[k], gen.masks[k], a.inverse)
                 continue
             face = self.colour[item.track](gen.faces[k], a.crop, gen.masks[k])
+            if gen.own is not None:  # the actor's own pixels (the mouth's inside) keep the scene's colours
+                own = gen.own[k][..., None]
+                face = (face * (1.0 - own) + gen.faces[k] * own + 0.5).astype(np.uint8)
             shown = targets[k] if targets is not None else a.landmarks
             occ = occluder_mask(a.crop, a.landmarks, face, shown, gen.masks[k], self.options.occlusion)
             occ = np.maximum(occ, self.glasses[item.track](a.crop, a.landmarks))

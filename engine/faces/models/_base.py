@@ -31,6 +31,9 @@ class Generated:
     member: str  # which member made it
     realism: np.ndarray | None = None  # (B,) a discriminator's score in [0, 1] when the member has one
     winners: list[str] | None = None  # (B,) for an ensemble: which member's face was used per frame
+    # (B, S, S) float32 in [0, 1]: where ``faces`` already shows the actor's own pixels from the frame (the
+    # mouth's inside): they are in the scene's colours, so colour matching leaves them as they are
+    own: np.ndarray | None = None
 
 
 class Member(Protocol):

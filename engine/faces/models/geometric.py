@@ -148,12 +148,13 @@ class GeometricMember:
         tris = triangulate(src_pts, ALIGN_SIZE)
         neutral = batch.neutral if batch.neutral is not None else batch.landmarks.mean(0)
         weights = self.shape_weights(ref, neutral)
-        faces, masks = [], []
+        faces, masks, own = [], [], []
         for k in range(len(batch.faces)):
             target = self.target_landmarks(batch, k, ref, weights)
             dst_pts = np.vstack([target, self._border]).astype(np.float32)
             face = warp_image(src_face, src_pts, dst_pts, tris)
-            face = fill_mouth(face, target, batch.faces[k], batch.landmarks[k], follow=batch.targets is None)
+            face, actors = fill_mouth(face, target, batch.faces[k], batch.landmarks[k], follow=batch.targets is None)
             faces.append(face)
+            own.append(actors)
             masks.append(skin_gate(face, target, hull_mask(target, ALIGN_SIZE, self.config.brow_lift, self.config.feather)))
-        return Generated(np.stack(faces), np.stack(masks), self.name)
+        return Generated(np.stack(faces), np.stack(masks), self.name, own=np.stack(own))

@@ -33,7 +33,7 @@ def drive_face(face: np.ndarray, landmarks: np.ndarray, target: np.ndarray) -> n
     src = np.vstack([landmarks, border]).astype(np.float32)
     dst = np.vstack([target, border]).astype(np.float32)
     warped = warp_image(face, src, dst, triangulate(dst, face.shape[0]))
-    return fill_mouth(warped, target, face, landmarks)
+    return fill_mouth(warped, target, face, landmarks)[0]
 
 
 class ReanimateMember:

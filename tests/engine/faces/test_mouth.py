@@ -48,3 +48,28 @@ def test_a_smiling_photo_keeps_its_lips_but_not_its_teeth(shared_data):
     away = np.ones_like(inner)
     away[cv2.dilate(lips + inner, np.ones((9, 9), np.uint8)) > 0] = 0
     assert np.array_equal(out[away > 0], face[away > 0])  # nothing else of the face changed
+
+
+def test_the_mouths_inside_keeps_the_scenes_colours(shared_data, tmp_path):
+    """The inside of the mouth is the actor's own, already lit like the scene: matching the cast photo's
+    colours to the actor's must not move it again (it turned the line between closed lips crimson)."""
+    import cv2
+
+    from engine.faces.extract import build_faceset
+    from engine.faces.models.geometric import GeometricMember
+    from engine.faces.swap import SwapOptions, swap_clip
+
+    clip = shared_data / "footage" / "pd_wh_weekly_address_obama_answers_to_these_problems.mp4"
+    fs, _ = build_faceset("C", sorted((shared_data / "faces" / "ccby_tang_video_person_c").glob("*.jpg")))
+    result = swap_clip(clip, GeometricMember(fs), tmp_path / "c.mp4", SwapOptions(end_s=2.0))
+    redder = []
+    for (i, src), (_, out) in zip(read_frames(clip, 0.0, 2.0), read_frames(result.path)):
+        lm = result.faces.landmarks_of(result.actor, i)
+        if lm is None:
+            continue
+        lips = np.zeros(src.shape[:2], np.uint8)
+        cv2.fillPoly(lips, [np.round(lm[48:60]).astype(np.int32)], 1)
+        red = [np.percentile(cv2.cvtColor(im, cv2.COLOR_RGB2LAB)[..., 1][lips > 0], 95) for im in (src, out)]
+        redder.append(red[1] - red[0])
+    assert len(redder) > 40
+    assert np.mean(redder) < 4.0, f"the swapped mouth is redder than the actor's by {np.mean(redder):.1f} (LAB a)"
