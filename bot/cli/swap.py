@@ -33,9 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="learned presets: train for at most M minutes in all (without it, small trains each "
                              "member its full 2,000 steps: tens of minutes on a CPU)")
     parser.add_argument("--actor", type=int, help="which face of the clip: 0 = the most seen (default), 1 = next...")
-    parser.add_argument("--glasses", choices=("keep", "remove"), default="keep",
-                        help="keep (default): the actor's glasses stay on, in front of the new face; remove: the "
-                             "new face is shown without them (their arms beyond the face stay)")
+    parser.add_argument("--glasses", choices=("auto", "keep", "remove"), default="auto",
+                        help="auto (default): the actor's glasses stay on, in front of the new face, unless the cast "
+                             "member wears their own in their photos; keep: the actor's stay on in any case; remove: "
+                             "the new face is shown without the actor's (their arms beyond the face stay)")
     parser.add_argument("--no-audio", action="store_true", help="drop the clip's sound")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON, no progress")
 
@@ -78,17 +79,18 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
     _check(args)
     member = _member(settings, args.cast)
+    glasses = GlassesConfig(enabled=args.glasses != "remove", over_own=args.glasses == "keep")
     request = CastSwapRequest(member["name"], tuple(Path(p) for p in member["photos"]), args.video, args.out,
                               settings.home / "faces", args.preset, args.members, settings.device,
-                              SwapOptions(actor=args.actor, keep_audio=not args.no_audio,
-                                                          glasses=GlassesConfig(enabled=args.glasses == "keep")), args.minutes)
+                              SwapOptions(actor=args.actor, keep_audio=not args.no_audio, glasses=glasses),
+                              args.minutes)
     bar = None if args.json else _Progress(sys.stderr)
     t0 = time.monotonic()
     result, cast, notes = swap_cast_member(request, bar.update if bar else (lambda p: None))
     seconds = time.monotonic() - t0
     if bar:
         bar.done()
-    for note in notes:
+    for note in notes + result.notes:
         print(f"note: {note}", file=sys.stderr)
     figures = {"out": str(result.path), "cast": member["name"], "preset": args.preset, "frames": result.frames,
                "swapped_frames": result.swapped_frames, "actor": result.actor, "actors_in_clip": result.actors,

@@ -113,6 +113,11 @@ class Ensemble:
         return self.judge.judge(batch, [m.convert(batch) for m in self.members])
 
     @property
+    def wears_glasses(self) -> bool:
+        """The cast member wears glasses in their photos (as the geometric member saw them)."""
+        return any(getattr(m, "wears_glasses", False) for m in self.members)
+
+    @property
     def winners(self) -> list[str]:
         return self.judge.winners
 

@@ -88,7 +88,10 @@ def actor_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray,
     if m is None:
         return face, np.zeros((size, size), np.float32)
     interior = cv2.warpAffine(source, m, (size, size), borderMode=cv2.BORDER_REFLECT)
-    alpha = cv2.warpAffine(cavity(source, source_lm), m, (size, size))
+    # never past the new lips' outline: the actor's mouth is often wider or placed a little apart from
+    # them, and his dark line beyond their corner reads as a moustache's shadow
+    lips = _poly_mask((size, size), np.asarray(target, np.float32)[48:60], blur=max(3, size // 96))
+    alpha = cv2.warpAffine(cavity(source, source_lm), m, (size, size)) * lips
     return (face * (1 - alpha[..., None]) + interior * alpha[..., None]).astype(np.uint8), alpha
 
 

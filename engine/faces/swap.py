@@ -13,7 +13,7 @@ from __future__ import annotations
 import collections
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +45,7 @@ class SwapOptions:
     keep_audio: bool = True
     mouth: tuple[float, ...] | None = None  # per output frame 0..1: drive the mouth (lipsync.envelope)
     occlusion: OcclusionConfig = OcclusionConfig()
-    glasses: GlassesConfig = GlassesConfig()  # the actor's glasses stay on, whole
+    glasses: GlassesConfig = GlassesConfig()  # the actor's glasses stay on, whole (unless the cast member wears theirs)
     track: TrackConfig = TrackConfig()
 
 
@@ -60,6 +60,7 @@ class SwapResult:
     fps: float  # conversion frames per second (both passes)
     wins: dict[str, int] = field(default_factory=dict)  # member -> frames it supplied
     faces: VideoFaces | None = None
+    notes: list[str] = field(default_factory=list)  # what the user should know about this swap
 
 
 def neutral_face(faces: VideoFaces, actor: int) -> np.ndarray:
@@ -88,7 +89,13 @@ class _Composer:
     def __init__(self, member: Member, neutral: np.ndarray, options: SwapOptions) -> None:
         self.member, self.neutral, self.options = member, neutral, options
         self.colour: dict[int, ColourMatch] = collections.defaultdict(ColourMatch)
-        self.glasses: dict[int, GlassesKeeper] = collections.defaultdict(lambda: GlassesKeeper(options.glasses))
+        self.notes: list[str] = []
+        glasses = options.glasses
+        if glasses.enabled and not glasses.over_own and getattr(member, "wears_glasses", False):
+            glasses = replace(glasses, enabled=False)
+            self.notes.append("the cast member wears glasses in their photos: theirs stay on and the actor's are "
+                              "left off, so the face shows one pair (--glasses keep keeps the actor's too)")
+        self.glasses: dict[int, GlassesKeeper] = collections.defaultdict(lambda: GlassesKeeper(glasses))
         self.wins: collections.Counter = collections.Counter()
 
     def run(self, frames: list[np.ndarray], items: list[_Item]) -> None:
@@ -116,7 +123,9 @@ class _Composer:
                 face = (face * (1.0 - own) + gen.faces[k] * own + 0.5).astype(np.uint8)
             shown = targets[k] if targets is not None else a.landmarks
             occ = occluder_mask(a.crop, a.landmarks, face, shown, gen.masks[k], self.options.occlusion)
-            occ = np.maximum(occ, self.glasses[item.track](a.crop, a.landmarks))
+            keeper = self.glasses[item.track]
+            frame = keeper(a.crop, a.landmarks)
+            occ = np.maximum(keeper.leave_off(occ, a.landmarks), frame)
             paste(frames[item.slot], face, gen.masks[k] * (1.0 - occ), a.inverse)
 
 
@@ -173,5 +182,7 @@ def swap_clip(clip: Path, member: Member, out: Path, options: SwapOptions = Swap
         raise
     seconds = time.monotonic() - t0
     log.info("swapped %d of %d frames of %s in %.1fs", swapped, n, clip.name, seconds)
+    for note in composer.notes:
+        log.info("%s: %s", clip.name, note)
     return SwapResult(out, n, swapped, actor, len(faces.identities), seconds, n / max(1e-6, seconds),
-                      dict(composer.wins), faces)
+                      dict(composer.wins), faces, composer.notes)

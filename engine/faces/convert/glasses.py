@@ -4,7 +4,9 @@ looks as if it wore ghostly half-glasses. Here the frame is found as what it is:
 around them (a morphological black-hat) or, for a white or metal frame, lighter (a top-hat), where glasses sit:
 around the eyes, across the bridge of the nose and out to the temples. The eyes, the lenses in front of them,
 the brows and the nose below the bridge stay the cast member's. Whether a face wears glasses is decided per
-track with hysteresis (a bridge across the nose, frame after frame), so they do not flicker on and off."""
+track with hysteresis (a bridge across the nose, frame after frame), so they do not flicker on and off.
+A cast member who wears glasses in their photos brings their own pair: the actor's are then left off
+(``wears_glasses``; two pairs, one inside the other, is what keeping both gave)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +24,8 @@ class GlassesConfig:
     line_share: float = 0.45  # frame pixels: a line at least this share of the bridge's strength
     min_line: float = 8.0  # ...and at least this strong
     brows: float = 0.3  # the brows' line thickness left out, as a share of the eye's width (0: none)
-    enabled: bool = True
+    enabled: bool = True  # False: the actor's glasses are never kept (``swap --glasses remove``)
+    over_own: bool = False  # keep the actor's even when the cast member wears their own (``--glasses keep``)
 
 
 def _thin_lines(crop: np.ndarray, config: GlassesConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -54,9 +57,9 @@ def bridge_strength(blackhat: np.ndarray, lm: np.ndarray) -> float:
     return float(np.median(blackhat[y0:y1 + 1, x0:x1 + 1].max(axis=0)))
 
 
-def glasses_zone(lm: np.ndarray, size: int, brows: float = 0.3) -> np.ndarray:
-    """uint8 mask of where a glasses frame can be: around each eye, across the nose's bridge and out to the
-    temples; the eyes and brows themselves left out (they are dark lines too, and they are the cast member's)."""
+def glasses_region(lm: np.ndarray, size: int) -> np.ndarray:
+    """uint8 mask of where glasses sit, lenses included: around each eye, across the nose's bridge and out
+    to the temples."""
     ew = _eye_width(lm)
     zone = np.zeros((size, size), np.uint8)
     for eye in (lm[36:42], lm[42:48]):
@@ -68,6 +71,14 @@ def glasses_zone(lm: np.ndarray, size: int, brows: float = 0.3) -> np.ndarray:
     for corner, edge in ((lm[36], 0), (lm[45], size - 1)):  # the arms, out to the temples
         y = corner[1] - 0.2 * ew
         cv2.rectangle(zone, (int(corner[0]), int(y - 0.35 * ew)), (edge, int(y + 0.35 * ew)), 1, -1)
+    return zone
+
+
+def glasses_zone(lm: np.ndarray, size: int, brows: float = 0.3) -> np.ndarray:
+    """uint8 mask of where a glasses frame can be (``glasses_region``) less the eyes, the lenses in front of
+    them and the brows (they are dark lines too, and they are the cast member's)."""
+    ew = _eye_width(lm)
+    zone = glasses_region(lm, size)
     out = np.zeros_like(zone)
     for eye in (lm[36:42], lm[42:48]):  # the eye and the lens around it: only the rim is the frame
         c = eye.mean(0)
@@ -78,6 +89,15 @@ def glasses_zone(lm: np.ndarray, size: int, brows: float = 0.3) -> np.ndarray:
     lids = lm[[37, 38, 43, 44], 1].mean()
     cv2.rectangle(out, (int(lm[39, 0]), int(lids + 0.15 * ew)), (int(lm[42, 0]), size - 1), 1, -1)
     return zone & (1 - out)
+
+
+def wears_glasses(faces: np.ndarray, landmarks: np.ndarray, config: GlassesConfig = GlassesConfig()) -> bool:
+    """Whether the person in these aligned faces (a cast member's face set) wears glasses: a frame's bridge
+    across the nose, dark or light, in most of their photos."""
+    if len(faces) == 0:
+        return False
+    strengths = [max(bridge_strength(x, lm) for x in _thin_lines(f, config)) for f, lm in zip(faces, landmarks)]
+    return float(np.median(strengths)) >= config.on
 
 
 class GlassesKeeper:
@@ -91,8 +111,6 @@ class GlassesKeeper:
 
     def __call__(self, crop: np.ndarray, lm: np.ndarray) -> np.ndarray:
         size = crop.shape[0]
-        if not self.config.enabled:
-            return np.zeros((size, size), np.float32)
         lines = _thin_lines(crop, self.config)
         now = np.array([bridge_strength(x, lm) for x in lines])
         m = self.config.memory
@@ -102,7 +120,7 @@ class GlassesKeeper:
         kind = int(np.argmax(self.strength))
         strength = float(self.strength[kind])
         self.wearing = strength >= (self.config.off if self.wearing else self.config.on)
-        if not self.wearing:
+        if not self.wearing or not self.config.enabled:
             return np.zeros((size, size), np.float32)
         line = (lines[kind] >= max(self.config.min_line, self.config.line_share * strength)) & \
             (glasses_zone(lm, size, self.config.brows) > 0)
@@ -112,3 +130,11 @@ class GlassesKeeper:
         keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(4, int(2e-4 * size * size))
         frame = keep[labels].astype(np.float32)
         return cv2.GaussianBlur(frame, (3, 3), 0)
+
+    def leave_off(self, occluders: np.ndarray, lm: np.ndarray) -> np.ndarray:
+        """``occluders`` (the occlusion test's mask) less what lies where glasses sit, when the actor wears
+        glasses that are to be left off: the test would otherwise keep scraps of them (a rim, a dark lens).
+        Call it after this frame's ``keeper(crop, landmarks)``."""
+        if self.config.enabled or not self.wearing:
+            return occluders
+        return occluders * (1.0 - glasses_region(lm, occluders.shape[0]).astype(np.float32))

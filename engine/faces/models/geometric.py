@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from engine.faces.align import ALIGN_SIZE, JAW, mirror, mouth_opening
+from engine.faces.convert.glasses import wears_glasses
 from engine.faces.convert.occlusion import OcclusionConfig, cheeks, skin_map
 from engine.faces.faceset import FaceSet
 from engine.faces.models._base import AlignedBatch, Generated
@@ -105,6 +106,7 @@ class GeometricMember:
             raise ValueError("the geometric member needs at least one face")
         self.faceset = faceset
         self.config = config
+        self.wears_glasses = wears_glasses(faceset.faces, faceset.landmarks)  # their own pair comes with the face
         # the set's faces and their mirror images: a face set turned one way can still match an actor turned
         # the other (a frontal photo warped onto a turned head shows where the two faces meet)
         # (a smiling photo's teeth are painted over first: the mouth's inside comes from the actor, mouth.py)

@@ -48,6 +48,7 @@ def test_the_glasses_of_the_man_in_the_close_up_are_kept_whole(tos_clip):
 
 
 def test_glasses_can_be_left_off(tos_clip):
+    """Left off, none of the frame is kept, not even the scraps the occluder test would keep."""
     faces = track_video(tos_clip, 3.0, 3.5)
     keeper = GlassesKeeper(GlassesConfig(enabled=False))
     for i, rgb in read_frames(tos_clip, 3.0, 3.5):
@@ -55,7 +56,11 @@ def test_glasses_can_be_left_off(tos_clip):
         if lm is not None:
             a = align(rgb, lm, ALIGN_SIZE)
             assert not keeper(a.crop, a.landmarks).any()
-    assert not keeper.wearing
+            scraps = np.ones((ALIGN_SIZE, ALIGN_SIZE), np.float32)
+            cleared = keeper.leave_off(scraps, a.landmarks)
+            c = np.round(a.landmarks[36:48].mean(0)).astype(int)
+            assert cleared[c[1], c[0]] == 0 and cleared[int(a.landmarks[57, 1]), c[0]] == 1  # eyes, not mouth
+    assert keeper.wearing  # he wears them: that is why there is something to leave off
 
 
 def test_a_man_without_glasses_gets_none(shared_data):
@@ -98,3 +103,34 @@ def test_the_swapped_close_up_shows_the_actors_glasses(person_b, tos_clip, tmp_p
         eyes.append(diff[y0:y1 + 1, x0:x1 + 1].mean())
     assert np.median(kept) < 12, "the glasses frame is not the source's: the cast member lost the glasses"
     assert np.median(eyes) > np.median(kept) + 6, "the eyes behind the glasses are still the actor's"
+
+
+def test_a_cast_member_in_glasses_brings_one_pair(shared_data, tos_clip, tmp_path):
+    """She wears white-framed glasses in every photo; the man in the close-up wears dark ones. The swap shows
+    hers and leaves his off (keeping both drew one pair inside the other), and says so."""
+    from engine.faces.convert.glasses import _thin_lines, bridge_strength, wears_glasses
+    from engine.faces.extract import build_faceset
+    from engine.faces.models.geometric import GeometricMember
+    from engine.faces.swap import SwapOptions, swap_clip
+
+    photos = sorted((shared_data / "faces" / "ccby_tang_video_person_a").glob("*.jpg"))
+    her, _ = build_faceset("A", [p for p in photos if p.name.startswith(("frame_003", "frame_014", "frame_021", "frame_031"))])
+    plain, _ = build_faceset("C", sorted((shared_data / "faces" / "ccby_tang_video_person_c").glob("*.jpg")))
+    assert wears_glasses(her.faces, her.landmarks) and not wears_glasses(plain.faces, plain.landmarks)
+
+    def dark_bridge(options):
+        result = swap_clip(tos_clip, GeometricMember(her), tmp_path / "a.mp4", options)
+        seen = []
+        for i, rgb in read_frames(result.path):
+            lm = result.faces.landmarks_of(result.actor, i + result.faces.first_frame)
+            if lm is not None:
+                a = align(rgb, lm, ALIGN_SIZE)
+                seen.append(bridge_strength(_thin_lines(a.crop, GlassesConfig())[0], a.landmarks))
+        return result, float(np.median(seen))
+
+    one, ours = dark_bridge(SwapOptions(start_s=5.0, end_s=6.0, mark=False))
+    assert any("glasses" in n for n in one.notes), one.notes
+    both, kept = dark_bridge(SwapOptions(start_s=5.0, end_s=6.0, mark=False, glasses=GlassesConfig(over_own=True)))
+    assert not both.notes
+    # his dark bridge across her nose only where asked for
+    assert ours < GlassesConfig().off <= kept and kept > 3 * ours, (kept, ours)
