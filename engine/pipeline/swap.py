@@ -137,7 +137,7 @@ class SwapStage(Stage):
             done[shot.shot] = row
             on_progress(Progress(self.name, (n + 1) / total, f"shot {n + 1} of {total} swapped",
                                  saved=f"shot {shot.shot}"))  # a killed job resumes after this shot
-            notes.extend(row.get("notes", []))
+            notes.extend(n for n in row.get("notes", []) if n not in notes)  # once per film, not per shot
         outputs = {"shots": {str(k): v for k, v in sorted(done.items())}, "preset": preset, "notes": notes}
         files = [v["path"] for v in done.values() if v.get("path")]
         self.mark_done(workdir, outputs, files)
@@ -183,8 +183,10 @@ class SwapStage(Stage):
             last = k == len(work) - 1
             target = out if last else out.with_name(f"{out.stem}.{k}.mp4")
             member = self._member(face, faces, actor, inputs, preset, members, out, notes)
-            swap_clip(source, member, target, SwapOptions(actor=actor, start_s=start, end_s=end, keep_audio=False,
-                                                          mouth=mouth, mark=last), report, faces=faces)
+            done = swap_clip(source, member, target, SwapOptions(actor=actor, start_s=start, end_s=end,
+                                                                 keep_audio=False, mouth=mouth, mark=last),
+                             report, faces=faces)
+            notes.extend(f"{face.member}: {n}" for n in done.notes if face.member)
             if k:
                 source.unlink(missing_ok=True)
             source, start, end = target, 0.0, None
