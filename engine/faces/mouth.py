@@ -60,23 +60,52 @@ def drawn_interior(face: np.ndarray, inner: np.ndarray) -> np.ndarray:
     return out
 
 
+def _fill(shape: tuple[int, int], poly: np.ndarray) -> np.ndarray:
+    m = np.zeros(shape, np.uint8)
+    cv2.fillPoly(m, [np.round(poly).astype(np.int32)], 1)
+    return m
+
+
 def cavity(rgb: np.ndarray, landmarks: np.ndarray, darker: float = 0.65) -> np.ndarray:
-    """float mask of the mouth's opening as the picture shows it: what is much darker than the lips inside
-    the outer lip line, with the teeth it encloses. It does not lean on the predictor's inner lip, which on a
-    turned or blurred face is often a few pixels apart on a shut mouth: a shut mouth gives a thin dark line,
-    an open one its cavity."""
+    """float mask of the mouth's opening as the picture shows it: what is much darker than the darker of the
+    two lips inside the outer lip line, with the teeth it encloses. It does not lean on the predictor's inner
+    lip, which on a turned or blurred face is often a few pixels apart on a shut mouth: a shut mouth gives
+    a thin dark line or nothing, an open one its cavity. (Measured against the darker lip: an upper lip in
+    shadow, or simply darker than the lower one, is a lip and not an opening.)"""
     lm = np.asarray(landmarks, np.float32)
-    light = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
-    mouth = np.zeros(light.shape, np.uint8)
-    cv2.fillPoly(mouth, [np.round(lm[48:60]).astype(np.int32)], 1)
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    light, red = lab[..., 0], lab[..., 1]
+    mouth = _fill(light.shape, lm[48:60])
     if mouth.sum() < 10:
         return np.zeros(light.shape, np.float32)
-    lips = float(np.percentile(light[mouth > 0], 70))
+    upper = _fill(light.shape, np.vstack([lm[48:55], lm[[64, 63, 62, 61, 60]]]))
+    lower = _fill(light.shape, np.vstack([lm[54:60], lm[[48, 60, 67, 66, 65, 64]]]))
+    each = [float(np.median(light[b > 0])) for b in (upper, lower) if b.sum() >= 5]
+    lips = min(each) if each else float(np.percentile(light[mouth > 0], 70))
     # a soft edge (fully dark at 0.15 of the lips' lightness below the line): a hard threshold flickers
     dark = np.clip((darker * lips - light) / (0.15 * lips) + 0.5, 0.0, 1.0) * mouth
+    dark = np.maximum(dark, _teeth(light, red, mouth, (upper, lower), lips, dark))
     k = max(3, rgb.shape[0] // 48) | 1
-    dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8)) * mouth  # the teeth inside
+    dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8)) * mouth  # what they enclose
     return cv2.GaussianBlur(dark.astype(np.float32), (3, 3), 0)
+
+
+def _teeth(light: np.ndarray, red: np.ndarray, mouth: np.ndarray, lips: tuple, lips_light: float,
+           dark: np.ndarray) -> np.ndarray:
+    """Teeth: inside the lips, lighter than them and less red than both the lips and the skin around, and
+    between the mouth's dark corners (a pale patch of cheek inside a misplaced lip line is not)."""
+    reds = [float(np.median(red[b > 0])) for b in lips if b.sum() >= 5]
+    ring = cv2.dilate(mouth, np.ones((9, 9), np.uint8)) - mouth
+    if ring.sum() >= 5:
+        reds.append(float(np.median(red[ring > 0])))
+    if not reds:
+        return np.zeros(light.shape, np.float32)
+    pale = np.clip((min(reds) - red - 2.0) / 4.0, 0.0, 1.0) * (light > 1.1 * lips_light) * mouth
+    # between dark on the left and dark on the right, row by row (a few rows' leeway)
+    near = cv2.dilate((dark > 0.5).astype(np.uint8), np.ones((7, 1), np.uint8)).astype(bool)
+    enclosed = np.logical_and.reduce([np.maximum.accumulate(near, axis=1),
+                                      np.maximum.accumulate(near[:, ::-1], axis=1)[:, ::-1]])
+    return pale * enclosed
 
 
 def actor_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray,

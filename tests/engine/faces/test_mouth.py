@@ -73,3 +73,27 @@ def test_the_mouths_inside_keeps_the_scenes_colours(shared_data, tmp_path):
         redder.append(red[1] - red[0])
     assert len(redder) > 40
     assert np.mean(redder) < 4.0, f"the swapped mouth is redder than the actor's by {np.mean(redder):.1f} (LAB a)"
+
+
+def test_the_opening_takes_the_teeth_and_leaves_the_lips(shared_data):
+    """In the town halls address he talks with his teeth showing (frames 10, 40) and pauses with his lips
+    together, the upper one darker than the lower (70): the opening has the teeth in it, and a darker upper
+    lip is not an opening."""
+    import cv2
+
+    clip = shared_data / "footage" / "pd_wh_weekly_address_obama_town_halls.mp4"
+    faces = track_video(clip, 0.0, 3.0)
+    actor = faces.main_identity().id
+    seen = {}
+    for i, rgb in read_frames(clip, 0.0, 3.0):
+        if i in (10, 40, 70):
+            a = align(rgb, faces.landmarks_of(actor, i), ALIGN_SIZE)
+            seen[i] = (a.crop, a.landmarks, cavity(a.crop, a.landmarks))
+    for i in (10, 40):
+        crop, lm, cav = seen[i]
+        mouth = np.zeros(crop.shape[:2], np.uint8)
+        cv2.fillPoly(mouth, [np.round(lm[48:60]).astype(np.int32)], 1)
+        light = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB)[..., 0]
+        teeth = (mouth > 0) & (light > np.percentile(light[mouth > 0], 85))
+        assert cav[teeth].mean() > 0.2, f"frame {i}: the opening has {cav[teeth].mean():.0%} of the teeth"
+    assert seen[70][2].sum() < 0.5 * min(seen[i][2].sum() for i in (10, 40))
