@@ -49,19 +49,38 @@ def hull_mask(landmarks: np.ndarray, size: int, brow_lift: float, feather: float
 GATE = OcclusionConfig(chroma_sigmas=2.5, light_sigmas=2.0)
 
 
-def _dark_above_brows(face: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+def _dark_above_brows(face: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """1 above the brows where the photo is much darker than the cheeks: hair or a helmet over the forehead
-    (a backlit face's dark skin passes the skin test, and a fringe with it)."""
+    (a backlit face's dark skin passes the skin test, and a fringe with it). Also returns the fringe: that
+    dark where it comes on down over the brows to the eyes, one piece with the hair above. A fringe that
+    hides the brows is where the predictor puts them, and kept as brows it showed as a dark bar across the
+    new forehead; real brows, with skin between them and the hair, are not part of it."""
     grey = cv2.cvtColor(face, cv2.COLOR_RGB2GRAY).astype(np.float32)
     sample = np.zeros(grey.shape, np.uint8)
     for poly in cheeks(np.asarray(landmarks, np.float32))[:2]:
         cv2.fillConvexPoly(sample, np.round(poly).astype(np.int32), 1)
     pix = grey[sample > 0]
+    none = np.zeros(grey.shape, np.float32)
     if len(pix) < 30:
-        return np.zeros(grey.shape, np.float32)
+        return none, none
     dark = grey < pix.mean() - 1.0 * (pix.std() + 6.0)
-    dark[int(landmarks[17:27, 1].min()):] = False
-    return dark.astype(np.float32)
+    brow_top = int(landmarks[17:27, 1].min())
+    lids = int(min(landmarks[[37, 38, 43, 44], 1].min(), landmarks[17:27, 1].max() + 1))
+    dark[lids:] = False  # the eyes and what is below them are never hair
+    n, labels = cv2.connectedComponents(dark.astype(np.uint8), connectivity=8)
+    fringe = none
+    if n > 1:
+        hair = np.zeros(n, bool)
+        hair[np.unique(labels[:brow_top][dark[:brow_top]])] = True
+        hair[0] = False
+        brows = np.zeros(grey.shape, bool)
+        for brow in (landmarks[17:22], landmarks[22:27]):
+            cv2.polylines(brows.view(np.uint8), [np.round(brow).astype(np.int32)], False, 1, 3)
+        # a fringe covers most of the brows' line; hair that only touches a brow's end does not
+        if np.mean(hair[labels[brows]]) > 0.6:
+            fringe = (hair[labels] & (np.arange(grey.shape[0])[:, None] >= brow_top)).astype(np.float32)
+    dark[brow_top:] = False
+    return dark.astype(np.float32), fringe
 
 
 def skin_gate(face: np.ndarray, landmarks: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -72,11 +91,12 @@ def skin_gate(face: np.ndarray, landmarks: np.ndarray, mask: np.ndarray) -> np.n
     core = np.zeros((size, size), np.float32)
     features = np.vstack([landmarks[[19, 20, 23, 24]], landmarks[27:68]])  # brows' middles, eyes, nose, mouth
     cv2.fillConvexPoly(core, cv2.convexHull(np.round(features).astype(np.int32)), 1.0)
-    skin = skin_map(face, landmarks, GATE) * (1.0 - _dark_above_brows(face, landmarks))
-    skin = np.maximum(skin, core)
+    above, fringe = _dark_above_brows(face, landmarks)
+    skin = skin_map(face, landmarks, GATE) * (1.0 - above)
+    skin = np.maximum(skin, core) * (1.0 - fringe)
     skin = cv2.morphologyEx(skin, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
     k = max(3, size // 32) | 1
-    skin = np.maximum(cv2.erode(skin, np.ones((k, k), np.uint8)), core)  # the photo's face edge is half sky
+    skin = np.maximum(cv2.erode(skin, np.ones((k, k), np.uint8)), core * (1.0 - fringe))  # the photo's edge is half sky
     return mask * cv2.GaussianBlur(skin, (k, k), 0)
 
 
