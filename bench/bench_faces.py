@@ -41,6 +41,8 @@ CASES = [  # (clip, cast member's photos folder)
     ("ccby3_blender_tears_of_steel_0500.mp4", "ccby_tang_video_person_b"),
     ("pd_wh_weekly_address_obama_town_halls.mp4", "ccby_tang_video_person_b"),
     ("pd_wh_weekly_address_obama_answers_to_these_problems.mp4", "ccby_tang_video_person_c"),
+    # a cast member in glasses of her own: hers stay on and the actor's are left off in both geometric rows
+    ("ccby3_blender_tears_of_steel_0500.mp4", "ccby_tang_video_person_a"),
 ]
 
 
