@@ -12,7 +12,7 @@ from engine.pipeline.cast import CastInputs, CastStage
 from engine.pipeline.plan import FilmResult, ProductionPlan
 from engine.pipeline.render import RenderInputs, RenderStage
 from engine.pipeline.stage import Stage
-from engine.pipeline.swap import SwapInputs, SwapStage, shot_swaps, swapped_paths
+from engine.pipeline.swap import SwapInputs, SwapStage, shot_swaps, swapped_paths, swapped_stretches
 from engine.pipeline.voice import VoiceStage
 from engine.progress import Progress, ProgressFn, null_progress
 
@@ -58,7 +58,7 @@ def produce(plan: ProductionPlan, job_dir: Path, on_progress: ProgressFn = null_
     swapped = run_stage(SwapStage(), SwapInputs(work, plan.faces_dir, plan.face_preset, plan.device), job_dir,
                         on_progress, timings)
     if film_plan:
-        shots = footage_from_plan(film_plan, swapped_paths(swapped))
+        shots = footage_from_plan(film_plan, swapped_paths(swapped), swapped_stretches(swapped))
     faces = {c: a.face for c, a in cast.items() if a.face}
     inputs = RenderInputs(screenplay, lines, faces, shots,
                           credits_for(plan, screenplay, cast, lines, shots, film_plan), plan.size, plan.fps,
@@ -121,14 +121,20 @@ def plan_footage(plan: ProductionPlan, screenplay, cast, lines, job_dir: Path) -
     return film_plan
 
 
-def footage_from_plan(film_plan: FilmPlan, replacements: dict[int, Path] | None = None) -> list:
-    """The render's footage shots for a plan, the swapped version of a shot where the swap stage made one."""
+def footage_from_plan(film_plan: FilmPlan, replacements: dict[int, Path] | None = None,
+                      stretches: dict[int, tuple[float, float, float]] | None = None) -> list:
+    """The render's footage shots for a plan, the swapped version of a shot where the swap stage made one
+    (over the stretch of the clip it shows: ``stretches``, when the swap stage trimmed the shot)."""
     from engine.render import FootageShot
 
-    replacements = replacements or {}
-    return [FootageShot(s.clip, s.start, s.end, start=s.offset, duration=s.duration, line=s.line, source=s.credit,
-                        speed=s.speed, beat=s.beat, replacement=replacements.get(i))
-            for i, s in enumerate(film_plan.shots)]
+    replacements, stretches = replacements or {}, stretches or {}
+    out = []
+    for i, s in enumerate(film_plan.shots):
+        start, end, speed = stretches.get(i, (s.start, s.end, s.speed)) if i in replacements else \
+            (s.start, s.end, s.speed)
+        out.append(FootageShot(s.clip, start, end, start=s.offset, duration=s.duration, line=s.line,
+                               source=s.credit, speed=speed, beat=s.beat, replacement=replacements.get(i)))
+    return out
 
 
 def footage_shots(clips, shot_s: float = 4.0) -> list:

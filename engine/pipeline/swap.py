@@ -76,6 +76,34 @@ def mouth_curve(shot: ShotSwap, fps: float, frames: int) -> tuple[float, ...] | 
     return tuple(float(v) for v in np.concatenate([np.zeros(lead, np.float32), env])[:frames])
 
 
+MIN_SPEED = 0.7  # as slow as a trimmed shot may play to fill its time (the planner itself goes down to 0.8)...
+MAX_HOLD_S = 0.5  # ...and then its last frame may hold this long before the cut
+LOOSE_FRAMES = 2  # an untracked head or tail this short is left as it is
+
+
+def covered(shot: ShotSwap, faces, actors: list[int]) -> ShotSwap:
+    """The shot trimmed to the stretch where every cast member's actor is tracked, and slowed (down to
+    MIN_SPEED, then its last frame held up to MAX_HOLD_S) to fill the same screen time: at the head or tail
+    of a shot the detector can lose a face that is still on screen (looking down, behind a straw), and there
+    the actor's own face would show for a moment, flickering out of the cast member's. Unchanged when nothing
+    is lost, or when the stretch left is too short to fill the shot so."""
+    seen = [np.concatenate([t.frames for t in faces.tracks_of(a)]) for a in actors]
+    if not actors or any(len(f) == 0 for f in seen):
+        return shot
+    first = max(int(f.min()) for f in seen)
+    last = min(int(f.max()) for f in seen)
+    window_first, window_last = faces.first_frame, faces.first_frame + faces.frame_count - 1
+    if last < first or (first - window_first <= LOOSE_FRAMES and window_last - last <= LOOSE_FRAMES):
+        return shot
+    start = max(shot.start_s, round(first / faces.fps, 3))
+    end = min(shot.end_s, round((last + 1) / faces.fps, 3))
+    screen = (shot.end_s - shot.start_s) / max(1e-6, shot.speed)
+    speed = round(max(MIN_SPEED, (end - start) / screen), 3)
+    if screen - (end - start) / speed > MAX_HOLD_S:
+        return shot
+    return replace(shot, start_s=start, end_s=end, speed=speed)
+
+
 def shot_swaps(film_plan, library, cast, lines) -> tuple[ShotSwap, ...]:
     """The swap stage's work for a footage plan: for each planned shot, the speaking actor's face (a cast
     member's, or their own with the mouth re-animated to the line) and any other cast member in frame."""
@@ -161,6 +189,13 @@ class SwapStage(Stage):
 
         out = out_dir / f"shot-{shot.shot:03d}.mp4"
         faces = self._tracked(Path(shot.clip), shot.start_s, shot.end_s, report)
+        cast_actors = [actor_for(faces, f.actor_embedding) for f in shot.faces if f.member is not None]
+        trimmed = covered(shot, faces, [a for a in cast_actors if a is not None])
+        if trimmed != shot:
+            log.info("shot %d: %.2f-%.2fs played at %.2fx (the cast member's face is lost for the rest)",
+                     shot.shot, trimmed.start_s, trimmed.end_s, trimmed.speed)
+            shot = trimmed
+            faces = self._tracked(Path(shot.clip), shot.start_s, shot.end_s, report)
         work = []
         for face in shot.faces:
             actor = actor_for(faces, face.actor_embedding)
@@ -190,7 +225,8 @@ class SwapStage(Stage):
             if k:
                 source.unlink(missing_ok=True)
             source, start, end = target, 0.0, None
-        return {"path": str(out), "faces": [f.member or "(own face)" for f, _, _ in work], "notes": notes}
+        return {"path": str(out), "faces": [f.member or "(own face)" for f, _, _ in work], "notes": notes,
+                "start": shot.start_s, "end": shot.end_s, "speed": shot.speed}  # the stretch it shows
 
     def _member(self, face: ShotFace, faces, actor: int, inputs: SwapInputs, preset: str, members: dict,
                 out: Path, notes: list[str]):
@@ -223,4 +259,11 @@ def actor_key(faces, actor: int) -> bytes:
 def swapped_paths(outputs: dict) -> dict[int, Path]:
     """shot index -> swapped clip, from the stage's outputs."""
     return {int(k): Path(v["path"]) for k, v in (outputs.get("shots") or {}).items() if v.get("path")}
+
+
+def swapped_stretches(outputs: dict) -> dict[int, tuple[float, float, float]]:
+    """shot index -> (start, end, speed) of the clip that its swapped version shows, where the swap stage
+    trimmed the shot to the cast member's face (see ``covered``)."""
+    return {int(k): (float(v["start"]), float(v["end"]), float(v["speed"]))
+            for k, v in (outputs.get("shots") or {}).items() if v.get("path") and "start" in v}
 

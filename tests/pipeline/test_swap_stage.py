@@ -9,7 +9,8 @@ import pytest
 from engine.faces.extract import build_faceset
 from engine.faces.evaluate import score_swap
 from engine.faces.track import track_video
-from engine.pipeline.swap import ShotFace, ShotSwap, SwapInputs, SwapStage, mouth_curve, swapped_paths
+from engine.pipeline.swap import (MAX_HOLD_S, MIN_SPEED, ShotFace, ShotSwap, SwapInputs, SwapStage, actor_for,
+                                  covered, mouth_curve, swapped_paths, swapped_stretches)
 from engine.progress import null_progress
 from engine.voice.audio import write_wav
 
@@ -51,7 +52,9 @@ def test_swap_stage_puts_the_cast_member_on_the_actor_and_resumes_per_shot(bea, 
     out = SwapStage().run(inputs, tmp_path, null_progress)
     paths = swapped_paths(out)
     assert set(paths) == {1, 2} and out["shots"]["0"]["path"] is None
-    faces = track_video(TOS, 4.8, 7.0)
+    start, end, _ = swapped_stretches(out)[1]  # the stretch her face is on (he turns away just before 4.9 s)
+    assert 4.8 <= start < 5.0 and end == 7.0
+    faces = track_video(TOS, start, end)
     fs, _ = build_faceset("Bea", bea)
     score = score_swap(faces, faces.main_identity().id, paths[1], fs.mean_embedding, every=1)
     # she wears the man's glasses (they stay on): within dlib's same-person distance in most frames, and closer
@@ -68,3 +71,38 @@ def test_swap_stage_puts_the_cast_member_on_the_actor_and_resumes_per_shot(bea, 
     monkeypatch.setattr(swapmod, "swap_clip", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
     SwapStage().run(inputs, tmp_path, null_progress)
     assert len(calls) == 1 and paths[1].stat().st_mtime_ns == first_mtime
+
+
+def test_a_shot_is_trimmed_to_where_the_cast_members_face_can_be_put(tmp_path):
+    """The close-up ends with the man looking down behind a straw, where the detector loses him: the last
+    half second would show his own face, flickering out of the cast member's. The shot plays up to where
+    he is tracked, slowed to fill the same screen time; a shot where he is tracked throughout is left alone,
+    and so is one with too little of him left to fill it."""
+    faces = track_video(TOS)
+    actor = actor_for(faces, None)
+    last = max(int(t.frames.max()) for t in faces.tracks_of(actor))
+    assert last < 7.708 * faces.fps - 3  # he is lost before the shot ends
+
+    tail = ShotSwap(0, TOS, 5.5, 7.708, (ShotFace("Bea"),))
+    trimmed = covered(tail, faces.window(5.5, 7.708), [actor])
+    assert trimmed.start_s == 5.5 and trimmed.end_s == round((last + 1) / faces.fps, 3)
+    assert MIN_SPEED <= trimmed.speed < 1.0
+    screen = (tail.end_s - tail.start_s) / tail.speed
+    held = screen - (trimmed.end_s - trimmed.start_s) / trimmed.speed
+    assert -0.01 <= held <= MAX_HOLD_S  # the same screen time: slowed, then at most a short hold
+
+    inside = ShotSwap(0, TOS, 5.0, 6.0, (ShotFace("Bea"),))
+    assert covered(inside, faces.window(5.0, 6.0), [actor]) == inside
+    short = ShotSwap(0, TOS, 6.9, 7.708, (ShotFace("Bea"),), speed=0.6)  # half of it the lost stretch, slowed
+    assert covered(short, faces.window(6.9, 7.708), [actor]) == short
+
+    from engine.footage.plan import FilmPlan, PlannedShot
+    from engine.pipeline.produce import footage_from_plan
+
+    plan = FilmPlan((PlannedShot("line 0", TOS, 3, 5.5, 7.708, 1.0, screen, "closeup", 0, "ADA", actor, (), ""),
+                     PlannedShot("line 1", TOS, 3, 5.5, 7.708, 1.0, screen, "closeup", 1, "BEN", actor, (), "")),
+                    (), (), ())
+    shots = footage_from_plan(plan, {0: tmp_path / "a.mp4"},
+                              {0: (trimmed.start_s, trimmed.end_s, trimmed.speed)})
+    assert (shots[0].src_start, shots[0].src_end, shots[0].speed) == (trimmed.start_s, trimmed.end_s, trimmed.speed)
+    assert (shots[1].src_start, shots[1].src_end, shots[1].speed) == (5.5, 7.708, 1.0)  # not swapped: as planned
