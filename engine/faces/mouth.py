@@ -45,19 +45,32 @@ def _poly_mask(shape: tuple[int, int], poly: np.ndarray, blur: int) -> np.ndarra
 
 
 def drawn_interior(face: np.ndarray, inner: np.ndarray) -> np.ndarray:
-    """A mouth cavity for the lips ``inner`` (8 points): dark, warm, with a band of upper teeth."""
-    h, w = face.shape[:2]
+    """A mouth cavity for the lips ``inner`` (8 points), in the face's own colours: the lips' colour in deep
+    shade, darkest in the middle, with a soft band of upper teeth when it is open enough. (A flat near-black
+    with cream teeth read as a puppet's mouth.)"""
+    size = face.shape[0]
+    poly = np.round(inner).astype(np.int32)
+    inside = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(inside, [poly], 1)
+    ring = cv2.dilate(inside, np.ones((5, 5), np.uint8)) - inside
+    lips = face[ring > 0].reshape(-1, 3).mean(0) if ring.sum() >= 5 else np.array([150.0, 90.0, 90.0])
     x0, y0 = inner.min(0)
     x1, y1 = inner.max(0)
-    out = np.empty_like(face)
-    out[:] = (38, 14, 16)
-    gap = max(1.0, y1 - y0)
-    teeth_h = int(round(min(gap * 0.35, (x1 - x0) * 0.12)))
+    gap = max(1.0, float(y1 - y0))
+    cy = (y0 + y1) / 2
+    rows = np.abs(np.arange(size, dtype=np.float32) - cy) / (gap / 2)
+    shade = 0.14 + 0.16 * np.clip(rows, 0, 1)  # darkest in the middle, a little lighter towards the lips
+    out = (lips[None, None, :] * shade[:, None, None]).repeat(size, axis=1)
+    teeth_h = int(round(min(gap * 0.3, (x1 - x0) * 0.1)))
     if teeth_h >= 2:
+        layer = np.zeros((size, size), np.float32)
         top = np.round(inner[[1, 2, 3]].mean(0)).astype(int)
-        cv2.ellipse(out, (int(top[0]), int(top[1])), (int((x1 - x0) * 0.32), teeth_h), 0, 0, 180, (206, 198, 186), -1,
+        cv2.ellipse(layer, (int(top[0]), int(top[1])), (int((x1 - x0) * 0.3), teeth_h), 0, 0, 180, 1.0, -1,
                     lineType=cv2.LINE_AA)
-    return out
+        layer = cv2.GaussianBlur(layer, (3, 3), 0)[..., None] * 0.85
+        teeth = 0.75 * np.array([222.0, 214.0, 204.0]) + 0.25 * lips  # ivory in the face's light
+        out = out * (1 - layer) + teeth * layer
+    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def _fill(shape: tuple[int, int], poly: np.ndarray) -> np.ndarray:

@@ -97,3 +97,30 @@ def test_the_opening_takes_the_teeth_and_leaves_the_lips(shared_data):
         teeth = (mouth > 0) & (light > np.percentile(light[mouth > 0], 85))
         assert cav[teeth].mean() > 0.2, f"frame {i}: the opening has {cav[teeth].mean():.0%} of the teeth"
     assert seen[70][2].sum() < 0.5 * min(seen[i][2].sum() for i in (10, 40))
+
+
+def test_a_voice_opens_the_mouth_as_wide_as_speech_and_draws_it_in_the_faces_colours():
+    """At its loudest a voice opens the mouth like a wide syllable, not a yawn (the addresses' speaker is at
+    0.10-0.115 at most); where the actor's own mouth is not open enough to lend its inside, the drawn one is
+    the lips' colour in deep shade, darkest in the middle, not a flat black patch."""
+    from engine.faces.lipsync import drive
+    from engine.faces.mouth import drawn_interior
+
+    s = ALIGN_SIZE
+    lm = np.array([[0.3 * s + 0.4 * s * k / 16, 0.5 * s + 0.35 * s * np.sin(np.pi * k / 16)] for k in range(17)] +
+                  [[0.3 * s + 0.04 * s * k, 0.37 * s] for k in range(10)] +  # brows
+                  [[0.5 * s, (0.42 + 0.03 * k) * s] for k in range(4)] + [[(0.46 + 0.02 * k) * s, 0.56 * s] for k in range(5)] +
+                  [[0.38 * s, 0.45 * s]] * 6 + [[0.62 * s, 0.45 * s]] * 6 +  # eyes
+                  [[(0.4 + 0.2 * k / 6) * s, 0.7 * s] for k in range(7)] + [[(0.6 - 0.2 * k / 6) * s, 0.72 * s] for k in range(1, 6)] +
+                  [[(0.42 + 0.16 * k / 4) * s, 0.705 * s] for k in range(5)] + [[(0.54 - 0.08 * k) * s, 0.71 * s] for k in range(3)],
+                  np.float32)
+    from engine.faces.align import mouth_opening
+
+    assert 0.07 <= mouth_opening(drive(lm, 1.0)) <= 0.1
+    face = np.full((s, s, 3), (90, 160, 110), np.uint8)  # a green-lit face
+    inner = np.array([[100, 180], [120, 178], [128, 178], [136, 178], [156, 180], [136, 200], [128, 202],
+                      [120, 200]], np.float32)  # an open mouth's inner lips, corner to corner
+    drawn = drawn_interior(face, inner).astype(float)
+    middle, near_lip = drawn[190, 128], drawn[199, 128]
+    assert middle.max() < 60 and np.argmax(middle) == 1  # dark, and green like the face around it
+    assert near_lip.sum() > 1.5 * middle.sum()  # lighter towards the lips
