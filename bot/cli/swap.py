@@ -92,6 +92,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         bar.done()
     for note in notes + result.notes:
         print(f"note: {note}", file=sys.stderr)
+    if result.own_glasses:
+        print("note: --glasses keep keeps the actor's glasses too", file=sys.stderr)
     figures = {"out": str(result.path), "cast": member["name"], "preset": args.preset, "frames": result.frames,
                "swapped_frames": result.swapped_frames, "actor": result.actor, "actors_in_clip": result.actors,
                "seconds": round(seconds, 2), "frames_per_second": round(result.frames / max(seconds, 1e-6), 2),

@@ -61,6 +61,7 @@ class SwapResult:
     wins: dict[str, int] = field(default_factory=dict)  # member -> frames it supplied
     faces: VideoFaces | None = None
     notes: list[str] = field(default_factory=list)  # what the user should know about this swap
+    own_glasses: bool = False  # the cast member's glasses were shown and the actor's left off (GlassesConfig)
 
 
 def neutral_face(faces: VideoFaces, actor: int) -> np.ndarray:
@@ -91,10 +92,11 @@ class _Composer:
         self.colour: dict[int, ColourMatch] = collections.defaultdict(ColourMatch)
         self.notes: list[str] = []
         glasses = options.glasses
-        if glasses.enabled and not glasses.over_own and getattr(member, "wears_glasses", False):
+        self.own_glasses = glasses.enabled and not glasses.over_own and getattr(member, "wears_glasses", False)
+        if self.own_glasses:
             glasses = replace(glasses, enabled=False)
             self.notes.append("the cast member wears glasses in their photos: theirs stay on and the actor's are "
-                              "left off, so the face shows one pair (--glasses keep keeps the actor's too)")
+                              "left off, so the face shows one pair")
         self.glasses: dict[int, GlassesKeeper] = collections.defaultdict(lambda: GlassesKeeper(glasses))
         self.wins: collections.Counter = collections.Counter()
 
@@ -185,4 +187,4 @@ def swap_clip(clip: Path, member: Member, out: Path, options: SwapOptions = Swap
     for note in composer.notes:
         log.info("%s: %s", clip.name, note)
     return SwapResult(out, n, swapped, actor, len(faces.identities), seconds, n / max(1e-6, seconds),
-                      dict(composer.wins), faces, composer.notes)
+                      dict(composer.wins), faces, composer.notes, composer.own_glasses)
