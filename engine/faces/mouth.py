@@ -29,11 +29,16 @@ def sealed(face: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     shows when it opens comes from ``fill_mouth``."""
     if mouth_opening(landmarks) < 0.02:  # lips together: nothing shows between them
         return face
-    inner = np.asarray(landmarks, np.float32)[INNER_LIPS]
-    mask = np.zeros(face.shape[:2], np.uint8)
-    cv2.fillPoly(mask, [np.round(inner).astype(np.int32)], 255)
+    mask = _fill(face.shape[:2], np.asarray(landmarks, np.float32)[INNER_LIPS]) * 255
     mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # the predictor's inner lip is a pixel or two off
     return cv2.inpaint(np.ascontiguousarray(face), mask, 3, cv2.INPAINT_TELEA)
+
+
+def _fill(shape: tuple[int, int], poly: np.ndarray) -> np.ndarray:
+    """uint8 mask: 1 inside the polygon."""
+    m = np.zeros(shape, np.uint8)
+    cv2.fillPoly(m, [np.round(poly).astype(np.int32)], 1)
+    return m
 
 
 def _poly_mask(shape: tuple[int, int], poly: np.ndarray, blur: int) -> np.ndarray:
@@ -49,9 +54,7 @@ def drawn_interior(face: np.ndarray, inner: np.ndarray) -> np.ndarray:
     shade, darkest in the middle, with a soft band of upper teeth when it is open enough. (A flat near-black
     with cream teeth read as a puppet's mouth.)"""
     size = face.shape[0]
-    poly = np.round(inner).astype(np.int32)
-    inside = np.zeros((size, size), np.uint8)
-    cv2.fillPoly(inside, [poly], 1)
+    inside = _fill((size, size), inner)
     ring = cv2.dilate(inside, np.ones((5, 5), np.uint8)) - inside
     lips = face[ring > 0].reshape(-1, 3).mean(0) if ring.sum() >= 5 else np.array([150.0, 90.0, 90.0])
     x0, y0 = inner.min(0)
@@ -71,12 +74,6 @@ def drawn_interior(face: np.ndarray, inner: np.ndarray) -> np.ndarray:
         teeth = 0.75 * np.array([222.0, 214.0, 204.0]) + 0.25 * lips  # ivory in the face's light
         out = out * (1 - layer) + teeth * layer
     return np.clip(out, 0, 255).astype(np.uint8)
-
-
-def _fill(shape: tuple[int, int], poly: np.ndarray) -> np.ndarray:
-    m = np.zeros(shape, np.uint8)
-    cv2.fillPoly(m, [np.round(poly).astype(np.int32)], 1)
-    return m
 
 
 def cavity(rgb: np.ndarray, landmarks: np.ndarray, darker: float = 0.65) -> np.ndarray:
@@ -151,7 +148,6 @@ def fill_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray | None, 
     opening = mouth_opening(target)
     if opening < 0.008:
         return face, none
-    size = face.shape[0]
     actor_open = mouth_opening(source_lm) if source_lm is not None else 0.0
     # the actor's own interior only where their mouth is really open about as wide (a voice opening a closed
     # mouth would otherwise stretch their lips into the gap, which reads as a closed mouth)

@@ -126,8 +126,8 @@ class _Composer:
             shown = targets[k] if targets is not None else a.landmarks
             occ = occluder_mask(a.crop, a.landmarks, face, shown, gen.masks[k], self.options.occlusion)
             keeper = self.glasses[item.track]
-            frame = keeper(a.crop, a.landmarks)
-            occ = np.maximum(keeper.leave_off(occ, a.landmarks), frame)
+            worn = keeper(a.crop, a.landmarks)  # the actor's glasses to keep in front (none when left off)
+            occ = np.maximum(keeper.leave_off(occ, a.landmarks), worn)
             paste(frames[item.slot], face, gen.masks[k] * (1.0 - occ), a.inverse)
 
 

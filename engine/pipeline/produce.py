@@ -130,8 +130,8 @@ def footage_from_plan(film_plan: FilmPlan, replacements: dict[int, Path] | None 
     replacements, stretches = replacements or {}, stretches or {}
     out = []
     for i, s in enumerate(film_plan.shots):
-        start, end, speed = stretches.get(i, (s.start, s.end, s.speed)) if i in replacements else \
-            (s.start, s.end, s.speed)
+        planned = (s.start, s.end, s.speed)
+        start, end, speed = stretches.get(i, planned) if i in replacements else planned
         out.append(FootageShot(s.clip, start, end, start=s.offset, duration=s.duration, line=s.line,
                                source=s.credit, speed=speed, beat=s.beat, replacement=replacements.get(i)))
     return out

@@ -165,7 +165,7 @@ class SwapStage(Stage):
             done[shot.shot] = row
             on_progress(Progress(self.name, (n + 1) / total, f"shot {n + 1} of {total} swapped",
                                  saved=f"shot {shot.shot}"))  # a killed job resumes after this shot
-            notes.extend(n for n in row.get("notes", []) if n not in notes)  # once per film, not per shot
+            notes.extend(note for note in row.get("notes", []) if note not in notes)  # once per film, not per shot
         outputs = {"shots": {str(k): v for k, v in sorted(done.items())}, "preset": preset, "notes": notes}
         files = [v["path"] for v in done.values() if v.get("path")]
         self.mark_done(workdir, outputs, files)

@@ -52,7 +52,7 @@ GATE = OcclusionConfig(chroma_sigmas=2.5, light_sigmas=2.0)
 def _dark_above_brows(face: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """1 above the brows where the photo is much darker than the cheeks: hair or a helmet over the forehead
     (a backlit face's dark skin passes the skin test, and a fringe with it). Also returns the fringe: that
-    dark where it comes on down over the brows to the eyes, one piece with the hair above. A fringe that
+    dark where it comes on down over the brows, one piece with the hair above. A fringe that
     hides the brows is where the predictor puts them, and kept as brows it showed as a dark bar across the
     new forehead; real brows, with skin between them and the hair, are not part of it."""
     grey = cv2.cvtColor(face, cv2.COLOR_RGB2GRAY).astype(np.float32)
@@ -65,19 +65,19 @@ def _dark_above_brows(face: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarr
         return none, none
     dark = grey < pix.mean() - 1.0 * (pix.std() + 6.0)
     brow_top = int(landmarks[17:27, 1].min())
-    lids = int(min(landmarks[[37, 38, 43, 44], 1].min(), landmarks[17:27, 1].max() + 1))
-    dark[lids:] = False  # the eyes and what is below them are never hair
+    # below the brows' lowest point (or the upper lids, if higher) is never hair: eyes, the rims of glasses
+    dark[int(min(landmarks[[37, 38, 43, 44], 1].min(), landmarks[17:27, 1].max() + 1)):] = False
     n, labels = cv2.connectedComponents(dark.astype(np.uint8), connectivity=8)
     fringe = none
     if n > 1:
         hair = np.zeros(n, bool)
         hair[np.unique(labels[:brow_top][dark[:brow_top]])] = True
         hair[0] = False
-        brows = np.zeros(grey.shape, bool)
+        brows = np.zeros(grey.shape, np.uint8)
         for brow in (landmarks[17:22], landmarks[22:27]):
-            cv2.polylines(brows.view(np.uint8), [np.round(brow).astype(np.int32)], False, 1, 3)
+            cv2.polylines(brows, [np.round(brow).astype(np.int32)], False, 1, 3)
         # a fringe covers most of the brows' line; hair that only touches a brow's end does not
-        if np.mean(hair[labels[brows]]) > 0.6:
+        if np.mean(hair[labels[brows > 0]]) > 0.6:
             fringe = (hair[labels] & (np.arange(grey.shape[0])[:, None] >= brow_top)).astype(np.float32)
     dark[brow_top:] = False
     return dark.astype(np.float32), fringe
