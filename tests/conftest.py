@@ -18,6 +18,15 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def tos_faces():
+    """The shipped Tears of Steel excerpt tracked whole, once for every test that reads it so (each tracking
+    takes about 9 s on 2 cores). Read it, never change it."""
+    from engine.faces.track import track_video
+
+    return track_video(ROOT / "assets" / "footage" / "ccby3_blender_tears_of_steel_0500.mp4")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
     """No test reads the developer's .env or writes to ./data."""

@@ -73,12 +73,12 @@ def test_swap_stage_puts_the_cast_member_on_the_actor_and_resumes_per_shot(bea, 
     assert len(calls) == 1 and paths[1].stat().st_mtime_ns == first_mtime
 
 
-def test_a_shot_is_trimmed_to_where_the_cast_members_face_can_be_put(tmp_path):
+def test_a_shot_is_trimmed_to_where_the_cast_members_face_can_be_put(tos_faces, tmp_path):
     """The close-up ends with the man looking down behind a straw, where the detector loses him: the last
     half second would show his own face, flickering out of the cast member's. The shot plays up to where
     he is tracked, slowed to fill the same screen time; a shot where he is tracked throughout is left alone,
     and so is one with too little of him left to fill it."""
-    faces = track_video(TOS)
+    faces = tos_faces
     actor = actor_for(faces, None)
     last = max(int(t.frames.max()) for t in faces.tracks_of(actor))
     assert last < 7.708 * faces.fps - 3  # he is lost before the shot ends

@@ -46,8 +46,8 @@ def test_one_euro_removes_shake_without_lag():
     assert abs(smooth[45, :, 0].mean()) < 2
 
 
-def test_tracking_follows_the_actors_of_a_clip(tos_clip):
-    faces = track_video(tos_clip)
+def test_tracking_follows_the_actors_of_a_clip(tos_faces):
+    faces = tos_faces
     assert faces.frame_count == 240 and (faces.width, faces.height) == (640, 360)
     main = faces.main_identity()
     assert main is not None and main.frames >= 80  # the close-up of the man in glasses

@@ -9,9 +9,10 @@ from engine.faces.track import track_video
 from engine.faces.video import read_frames
 
 
-def _keep(clip, end_s=None, every=1):
-    """(frames seen, frames wearing, a frame mask of the last wearing frame with its aligned crop)."""
-    faces = track_video(clip, 0.0, end_s)
+def _keep(clip, end_s=None, every=1, faces=None):
+    """(frames seen, frames wearing, a frame mask of the last wearing frame with its aligned crop); ``faces``:
+    the clip already tracked."""
+    faces = faces or track_video(clip, 0.0, end_s)
     actor = faces.main_identity().id
     keeper, seen, wearing, last = GlassesKeeper(), 0, 0, None
     for i, rgb in read_frames(clip, 0.0, end_s):
@@ -27,8 +28,8 @@ def _keep(clip, end_s=None, every=1):
     return seen, wearing, last
 
 
-def test_the_glasses_of_the_man_in_the_close_up_are_kept_whole(tos_clip):
-    seen, wearing, (mask, a) = _keep(tos_clip)
+def test_the_glasses_of_the_man_in_the_close_up_are_kept_whole(tos_clip, tos_faces):
+    seen, wearing, (mask, a) = _keep(tos_clip, faces=tos_faces)
     assert seen >= 80 and wearing >= 0.9 * seen  # he wears them from the first frames to the last
     frame = mask > 0.5
     share = frame.mean()
