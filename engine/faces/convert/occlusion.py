@@ -14,6 +14,10 @@ class OcclusionConfig:
     light_sigmas: float = 3.0  # ...or this many std darker/brighter than the skin
     min_area: float = 0.002  # occluder blobs smaller than this share of the crop are noise
     edge_band: float = 0.12  # an occluder enters the face from outside: its blob must reach this outer band
+    # something in the mouth (a straw, a microphone, a cup, a hand): the lips around it are the actor's too,
+    # from this share of the mouth's middle covered (none below it), wholly from the second share
+    held: tuple[float, float] = (0.10, 0.25)
+    lips_rim: float = 0.06  # ...with this much around the lips (of the crop's size)
     enabled: bool = True
 
 
@@ -61,4 +65,37 @@ def occluder_mask(source: np.ndarray, source_lm: np.ndarray, generated: np.ndarr
     keep &= np.bincount(labels[outer].ravel(), minlength=n)[:n] > 0
     occ = keep[labels].astype(np.float32)
     occ = cv2.dilate(occ, np.ones((3, 3), np.uint8))
-    return cv2.GaussianBlur(occ, (5, 5), 0)
+    occ = cv2.GaussianBlur(occ, (5, 5), 0)
+    return np.maximum(occ, held_lips(occ, source_lm, config))
+
+
+def mouth_middle(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """uint8 mask: the middle 70% of the mouth's width, from the top of the upper lip to a little under the
+    lower one: where a straw, a microphone or a hand at the mouth is (the cheek beside a turned face is not)."""
+    lm = np.asarray(landmarks, np.float32)
+    left, right = lm[48], lm[54]
+    centre, half = (left + right) / 2, (right - left) * 0.35
+    top = lm[[50, 51, 52], 1].min()
+    bottom = lm[55:60, 1].max() + 0.08 * shape[0]
+    poly = np.array([[centre[0] - half[0], top], [centre[0] + half[0], top],
+                     [centre[0] + half[0], bottom], [centre[0] - half[0], bottom]])
+    zone = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(zone, np.round(poly).astype(np.int32), 1)
+    return zone
+
+
+def held_lips(occ: np.ndarray, landmarks: np.ndarray, config: OcclusionConfig = OcclusionConfig()) -> np.ndarray:
+    """float mask: the source's lips (and a rim) where an occluder covers the middle of the mouth, weighted
+    by how much it covers, so the lips round a straw come in over a few frames as it arrives."""
+    zone = mouth_middle(landmarks, occ.shape)
+    covered = float((occ > 0.5)[zone > 0].mean()) if zone.any() else 0.0
+    lo, hi = config.held
+    weight = float(np.clip((covered - lo) / (hi - lo), 0.0, 1.0))
+    if weight == 0.0:
+        return np.zeros(occ.shape, np.float32)
+    size = occ.shape[0]
+    lips = np.zeros(occ.shape, np.uint8)
+    cv2.fillPoly(lips, [np.round(np.asarray(landmarks)[48:60]).astype(np.int32)], 1)
+    k = max(3, int(config.lips_rim * size) | 1)
+    lips = cv2.dilate(lips, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))).astype(np.float32)
+    return cv2.GaussianBlur(lips, (0, 0), 0.01 * size + 1) * weight

@@ -1,0 +1,57 @@
+"""Something in front of the face stays in front of the swapped one; lips round a straw are the actor's."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from engine.faces.convert.occlusion import held_lips
+from engine.faces.models.geometric import GeometricMember
+from engine.faces.swap import SwapOptions, swap_clip
+from engine.faces.video import read_frames
+
+
+def _lips_change(source, swapped, faces, actor) -> dict[int, float]:
+    """Per frame: how much the actor's lips (and just round them) changed, mean absolute difference."""
+    out = {}
+    for (i, a), (_, b) in zip(read_frames(source, faces.first_frame / faces.fps), read_frames(swapped)):
+        lm = faces.landmarks_of(actor, i)
+        if lm is None:
+            continue
+        lips = np.zeros(a.shape[:2], np.uint8)
+        cv2.fillPoly(lips, [np.round(lm[48:60]).astype(np.int32)], 1)
+        out[i] = float(np.abs(a.astype(np.int16) - b.astype(np.int16))[lips > 0].mean())
+    return out
+
+
+def test_the_lips_round_a_straw_are_the_actors(tos_clip, tos_faces, person_b, tmp_path):
+    """The close-up's man drinks through a straw at its end. The cast member's lips pasted there were a small
+    pink mouth floating above the straw; his own lips, round it, are kept with the straw. Before the straw
+    comes up, the lips are the cast member's."""
+    faces = tos_faces.window(5.0, 7.3)
+    actor = faces.main_identity().id
+    out = tmp_path / "straw.mp4"
+    swap_clip(tos_clip, GeometricMember(person_b), out, SwapOptions(start_s=5.0, end_s=7.3, mark=False), faces=faces)
+    change = _lips_change(tos_clip, out, faces, actor)
+    drinking = [change[i] for i in range(164, 173) if i in change]
+    talking = [change[i] for i in range(122, 150) if i in change]
+    assert len(drinking) >= 6 and len(talking) >= 20
+    assert np.median(drinking) < 4.0, "the lips round the straw are not the actor's"
+    assert np.median(talking) > 3 * np.median(drinking), "the cast member's lips are not on the talking face"
+
+
+def test_an_occluder_beside_the_mouth_is_not_one_in_it():
+    """Only what covers the middle of the mouth brings the actor's lips; a patch beside a lip corner (the
+    background past a turned cheek) does not, and the lips come in as the mouth is covered, not at once."""
+    lm = np.zeros((68, 2), np.float32)
+    lm[48:60] = [(60, 100), (68, 96), (76, 94), (80, 95), (84, 94), (92, 96), (100, 100),
+                 (92, 106), (84, 108), (80, 108), (76, 108), (68, 106)]
+    lm[60:68] = [(62, 100), (76, 98), (80, 98), (84, 98), (98, 100), (84, 102), (80, 102), (76, 102)]
+    occ = np.zeros((160, 160), np.float32)
+    occ[92:112, 40:63] = 1.0  # beside the left corner
+    assert not held_lips(occ, lm).any()
+    weights = []
+    for width in (1, 4, 10):  # a straw coming in from below, getting wider as it nears the camera
+        occ = np.zeros((160, 160), np.float32)
+        occ[100:160, 80 - width:80 + width] = 1.0
+        weights.append(held_lips(occ, lm)[102, 70])
+    assert weights[0] == 0.0 and 0.0 < weights[1] < weights[2] and weights[2] > 0.9
