@@ -135,6 +135,7 @@ class _Open:
     offset: np.ndarray = field(default_factory=lambda: np.zeros(4, np.float32))  # box minus landmark bbox
     misses: int = 0
     detections: int = 0
+    unconfirmed: int | None = None  # frames from this index on were found only by the local search
 
 
 def _lm_bbox(lm: np.ndarray) -> np.ndarray:
@@ -204,6 +205,10 @@ class _Tracker:
             matches[t.id] = (box, lm, emb)
         for t in list(self.open):
             m = matches.get(t.id)
+            if m is None and (m := self._refound(rgb, predicted[t.id], matches)) is not None:
+                t.unconfirmed = len(t.frames) if t.unconfirmed is None else t.unconfirmed
+            elif m is not None:
+                t.unconfirmed = None
             if m is None:
                 t.misses += 1
                 if t.misses > cfg.max_misses:
@@ -227,6 +232,17 @@ class _Tracker:
                 t.embeddings.append(embedding(rgb, lm))
             t.detections += 1
 
+    def _refound(self, rgb: np.ndarray, box, matches: dict[int, tuple]) -> tuple | None:
+        """A followed face the full-frame pass missed (its score dips below the threshold at a scale or a
+        turn) but that a detection run around where it was still finds: it is still there, not lost. (Kept
+        when a full pass sees it again; a track that ends on such finds ends where they began.)"""
+        if not self.config.refind or box[2] - box[0] < 8 or box[3] - box[1] < 8:
+            return None
+        found = detect_near(rgb, box, self.config.find)
+        if found is None or any(box_iou(found, m[0]) >= self.config.iou_match for m in matches.values()):
+            return None
+        return found, self.shape(rgb, found)
+
     def cut(self) -> None:
         """A shot change: whoever is on screen now starts a new track (nothing is smoothed across a cut)."""
         self.closed += self.open
@@ -235,6 +251,9 @@ class _Tracker:
     def finish(self) -> list[_Open]:
         out = self.closed + self.open
         self.open, self.closed = [], []
+        for t in out:  # a face only the local search still found, never seen whole again, is going: end there
+            if t.unconfirmed is not None:
+                t.frames, t.points = t.frames[:t.unconfirmed], t.points[:t.unconfirmed]
         return out
 
 
