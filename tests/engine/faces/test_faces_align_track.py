@@ -59,6 +59,9 @@ def test_tracking_follows_the_actors_of_a_clip(tos_faces):
     # the track goes through, so his own face does not flash up in the middle of the close-up
     held = [i for i in range(70, 170) if faces.landmarks_of(main.id, i) is not None]
     assert len(held) == 100, f"the close-up loses him at frames {sorted(set(range(70, 170)) - set(held))}"
+    # the woman in the last shot is followed to the clip's last frame: its last frames are not dropped as guesses
+    last = max(int(t.frames.max()) for t in faces.tracks if t.identity != main.id)
+    assert last == faces.first_frame + faces.frame_count - 1
 
 
 def test_lips_hold_still_when_the_face_box_moves_a_little(tos_clip):
