@@ -23,7 +23,7 @@ from engine.faces.align import ALIGN_SIZE, align, align_matrix, invert, transfor
 from engine.faces.convert.blend import paste
 from engine.faces.convert.colour import ColourMatch
 from engine.faces.convert.glasses import GlassesConfig, GlassesKeeper
-from engine.faces.convert.occlusion import OcclusionConfig, occluder_mask
+from engine.faces.convert.occlusion import OcclusionConfig, held_lips, occluder_mask, toned
 from engine.faces.lipsync import drive
 from engine.faces.mark import add_mark
 from engine.faces.models._base import AlignedBatch, Member
@@ -125,6 +125,9 @@ class _Composer:
                 face = (face * (1.0 - own) + gen.faces[k] * own + 0.5).astype(np.uint8)
             shown = targets[k] if targets is not None else a.landmarks
             occ = occluder_mask(a.crop, a.landmarks, face, shown, gen.masks[k], self.options.occlusion)
+            held = held_lips(occ, a.landmarks, self.options.occlusion)[..., None]  # round a straw: the actor's lips
+            if held.any():
+                face = (face * (1.0 - held) + toned(a.crop, face, held[..., 0]) * held + 0.5).astype(np.uint8)
             keeper = self.glasses[item.track]
             worn = keeper(a.crop, a.landmarks)  # the actor's glasses to keep in front (none when left off)
             occ = np.maximum(keeper.leave_off(occ, a.landmarks), worn)

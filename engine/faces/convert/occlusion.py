@@ -17,7 +17,7 @@ class OcclusionConfig:
     # something in the mouth (a straw, a microphone, a cup, a hand): the lips around it are the actor's too,
     # from this share of the mouth's middle covered (none below it), wholly from the second share
     held: tuple[float, float] = (0.10, 0.25)
-    lips_rim: float = 0.06  # ...with this much around the lips (of the crop's size)
+    lips_rim: float = 0.06  # ...with this much around the lips (of the crop's size), less above the upper lip
     enabled: bool = True
 
 
@@ -65,8 +65,7 @@ def occluder_mask(source: np.ndarray, source_lm: np.ndarray, generated: np.ndarr
     keep &= np.bincount(labels[outer].ravel(), minlength=n)[:n] > 0
     occ = keep[labels].astype(np.float32)
     occ = cv2.dilate(occ, np.ones((3, 3), np.uint8))
-    occ = cv2.GaussianBlur(occ, (5, 5), 0)
-    return np.maximum(occ, held_lips(occ, source_lm, config))
+    return cv2.GaussianBlur(occ, (5, 5), 0)
 
 
 def mouth_middle(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -85,8 +84,9 @@ def mouth_middle(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def held_lips(occ: np.ndarray, landmarks: np.ndarray, config: OcclusionConfig = OcclusionConfig()) -> np.ndarray:
-    """float mask: the source's lips (and a rim) where an occluder covers the middle of the mouth, weighted
-    by how much it covers, so the lips round a straw come in over a few frames as it arrives."""
+    """float mask: the source's lips (and a rim, but hardly any above the upper lip: the shadow under the
+    actor's nose would be a moustache on the new face) where an occluder covers the middle of the mouth,
+    weighted by how much it covers, so the lips round a straw come in over a few frames as it arrives."""
     zone = mouth_middle(landmarks, occ.shape)
     covered = float((occ > 0.5)[zone > 0].mean()) if zone.any() else 0.0
     lo, hi = config.held
@@ -98,4 +98,21 @@ def held_lips(occ: np.ndarray, landmarks: np.ndarray, config: OcclusionConfig = 
     cv2.fillPoly(lips, [np.round(np.asarray(landmarks)[48:60]).astype(np.int32)], 1)
     k = max(3, int(config.lips_rim * size) | 1)
     lips = cv2.dilate(lips, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))).astype(np.float32)
+    top = int(np.floor(np.asarray(landmarks)[48:55, 1].min() - 0.015 * size))
+    lips[:max(0, top)] = 0.0
     return cv2.GaussianBlur(lips, (0, 0), 0.01 * size + 1) * weight
+
+
+def toned(source: np.ndarray, face: np.ndarray, region: np.ndarray, ring: float = 0.04) -> np.ndarray:
+    """``source`` shifted (LAB, by the median difference on a ring just outside ``region``) to sit in
+    ``face``'s tones: the actor's lips brought in round a straw take the new face's skin, not the actor's."""
+    size = region.shape[0]
+    inside = (region > 0.05).astype(np.uint8)
+    k = max(3, int(ring * size) | 1)
+    band = (cv2.dilate(inside, np.ones((k, k), np.uint8)) > 0) & (inside == 0)
+    if band.sum() < 20:
+        return source
+    lab_s = cv2.cvtColor(source, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab_f = cv2.cvtColor(face, cv2.COLOR_RGB2LAB).astype(np.float32)
+    shift = np.median(lab_f[band] - lab_s[band], axis=0)
+    return cv2.cvtColor(np.clip(lab_s + shift, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)

@@ -4,14 +4,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from engine.faces.convert.occlusion import held_lips
+from engine.faces.convert.occlusion import held_lips, toned
 from engine.faces.models.geometric import GeometricMember
 from engine.faces.swap import SwapOptions, swap_clip
 from engine.faces.video import read_frames
 
 
 def _lips_change(source, swapped, faces, actor) -> dict[int, float]:
-    """Per frame: how much the actor's lips (and just round them) changed, mean absolute difference."""
+    """Per frame: how much the actor's lips changed, other than in tone: the mean absolute difference once the
+    median difference (a shift to the new face's skin) is taken off."""
     out = {}
     for (i, a), (_, b) in zip(read_frames(source, faces.first_frame / faces.fps), read_frames(swapped)):
         lm = faces.landmarks_of(actor, i)
@@ -19,14 +20,16 @@ def _lips_change(source, swapped, faces, actor) -> dict[int, float]:
             continue
         lips = np.zeros(a.shape[:2], np.uint8)
         cv2.fillPoly(lips, [np.round(lm[48:60]).astype(np.int32)], 1)
-        out[i] = float(np.abs(a.astype(np.int16) - b.astype(np.int16))[lips > 0].mean())
+        diff = (a.astype(np.int16) - b.astype(np.int16))[lips > 0]
+        out[i] = float(np.abs(diff - np.median(diff, axis=0)).mean())
     return out
 
 
 def test_the_lips_round_a_straw_are_the_actors(tos_clip, tos_faces, person_b, tmp_path):
     """The close-up's man drinks through a straw at its end. The cast member's lips pasted there were a small
-    pink mouth floating above the straw; his own lips, round it, are kept with the straw. Before the straw
-    comes up, the lips are the cast member's."""
+    pink mouth floating above the straw; his own lips, round it, are kept with the straw (in the new face's
+    tone, so his darker skin is not a patch on hers). Before the straw comes up, the lips are the cast
+    member's."""
     faces = tos_faces.window(5.0, 7.3)
     actor = faces.main_identity().id
     out = tmp_path / "straw.mp4"
@@ -35,8 +38,9 @@ def test_the_lips_round_a_straw_are_the_actors(tos_clip, tos_faces, person_b, tm
     drinking = [change[i] for i in range(164, 173) if i in change]
     talking = [change[i] for i in range(122, 150) if i in change]
     assert len(drinking) >= 6 and len(talking) >= 20
-    assert np.median(drinking) < 4.0, "the lips round the straw are not the actor's"
-    assert np.median(talking) > 3 * np.median(drinking), "the cast member's lips are not on the talking face"
+    # (where the straw itself covers the lips they are the frame's own pixels, the rest his lips in her tone)
+    assert np.median(drinking) < 6.0, f"the lips round the straw are not the actor's: {np.round(drinking, 1)}"
+    assert np.median(talking) > 4 * np.median(drinking), "the cast member's lips are not on the talking face"
 
 
 def test_an_occluder_beside_the_mouth_is_not_one_in_it():
@@ -55,3 +59,23 @@ def test_an_occluder_beside_the_mouth_is_not_one_in_it():
         occ[100:160, 80 - width:80 + width] = 1.0
         weights.append(held_lips(occ, lm)[102, 70])
     assert weights[0] == 0.0 and 0.0 < weights[1] < weights[2] and weights[2] > 0.9
+    # hardly any of the skin above the upper lip (the shadow under his nose: on her face, a moustache)
+    big = np.zeros((256, 256), np.float32)
+    big[160:256, 112:144] = 1.0
+    held = held_lips(big, lm * 1.6)
+    assert held[int(lm[48:55, 1].min() * 1.6) - 10, 128] < 0.15 and held[162, 128] > 0.9
+
+
+def test_lips_brought_in_take_the_new_faces_tone():
+    """His lips, brought in round a straw, sit in her skin's tone (his darker skin round them is no patch)."""
+    rng = np.random.default_rng(0)
+    his = np.clip(rng.normal(0, 6, (128, 128, 3)) + (120, 80, 70), 0, 255).astype(np.uint8)
+    hers = np.full((128, 128, 3), (200, 160, 150), np.uint8)
+    region = np.zeros((128, 128), np.float32)
+    region[50:70, 40:90] = 1.0
+    out = toned(his, hers, region)
+    ring = np.zeros((128, 128), bool)
+    ring[45:75, 35:95] = True
+    ring[50:70, 40:90] = False
+    assert np.abs(np.median(out[ring].astype(float), axis=0) - (200, 160, 150)).max() < 8
+    assert np.std(out[region > 0].astype(float) - his[region > 0].astype(float)) < 3  # his lips' detail, moved
