@@ -23,7 +23,7 @@ from engine.faces.align import ALIGN_SIZE, align, align_matrix, invert, transfor
 from engine.faces.convert.blend import paste
 from engine.faces.convert.colour import ColourMatch
 from engine.faces.convert.glasses import GlassesConfig, GlassesKeeper
-from engine.faces.convert.occlusion import OcclusionConfig, held_lips, occluder_mask, toned
+from engine.faces.convert.occlusion import OcclusionConfig, held, held_lips, occluder_mask, toned
 from engine.faces.lipsync import drive
 from engine.faces.mark import add_mark
 from engine.faces.models._base import AlignedBatch, Member
@@ -108,10 +108,16 @@ class _Composer:
             targets = np.stack([i.target if i.target is not None else i.aligned.landmarks for i in items])
         batch = AlignedBatch(np.stack([i.aligned.crop for i in items]), np.stack([i.aligned.landmarks for i in items]),
                              targets, self.neutral)
-        gen = self.member.convert(batch)
-        if targets is not None and not getattr(self.member, "drivable", False):
-            # a member that cannot be driven made the actor's mouth: move it to the voice's
-            gen.faces = np.stack([drive_face(f, lm, t) for f, lm, t in zip(gen.faces, batch.landmarks, targets)])
+        gen = self._generate(batch)
+        if targets is not None and not getattr(self.member, "own_face", False):
+            # a straw in the mouth: the voice cannot open it, so the mouth follows the actor's as the straw comes
+            weights = np.array([held(occluder_mask(i.aligned.crop, i.aligned.landmarks, gen.faces[k], targets[k],
+                                                   gen.masks[k], self.options.occlusion),
+                                     i.aligned.landmarks, self.options.occlusion) for k, i in enumerate(items)])
+            if weights.any():
+                targets = targets + weights[:, None, None].astype(np.float32) * (batch.landmarks - targets)
+                batch = replace(batch, targets=targets)
+                gen = self._generate(batch)
         names = gen.winners or [gen.member] * len(items)
         for k, item in enumerate(items):
             self.wins[names[k]] += 1
@@ -125,13 +131,20 @@ class _Composer:
                 face = (face * (1.0 - own) + gen.faces[k] * own + 0.5).astype(np.uint8)
             shown = targets[k] if targets is not None else a.landmarks
             occ = occluder_mask(a.crop, a.landmarks, face, shown, gen.masks[k], self.options.occlusion)
-            held = held_lips(occ, a.landmarks, self.options.occlusion)[..., None]  # round a straw: the actor's lips
-            if held.any():
-                face = (face * (1.0 - held) + toned(a.crop, face, held[..., 0]) * held + 0.5).astype(np.uint8)
+            lips = held_lips(occ, a.landmarks, self.options.occlusion)[..., None]  # round a straw: the actor's lips
+            if lips.any():
+                face = (face * (1.0 - lips) + toned(a.crop, face, lips[..., 0]) * lips + 0.5).astype(np.uint8)
             keeper = self.glasses[item.track]
             worn = keeper(a.crop, a.landmarks)  # the actor's glasses to keep in front (none when left off)
             occ = np.maximum(keeper.leave_off(occ, a.landmarks), worn)
             paste(frames[item.slot], face, gen.masks[k] * (1.0 - occ), a.inverse)
+
+    def _generate(self, batch: AlignedBatch):
+        gen = self.member.convert(batch)
+        if batch.targets is not None and not getattr(self.member, "drivable", False):
+            # a member that cannot be driven made the actor's mouth: move it to the voice's
+            gen.faces = np.stack([drive_face(f, lm, t) for f, lm, t in zip(gen.faces, batch.landmarks, batch.targets)])
+        return gen
 
 
 def swap_clip(clip: Path, member: Member, out: Path, options: SwapOptions = SwapOptions(),

@@ -83,14 +83,20 @@ def mouth_middle(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return zone
 
 
+def held(occ: np.ndarray, landmarks: np.ndarray, config: OcclusionConfig = OcclusionConfig()) -> float:
+    """0..1: how surely something is in the mouth (a straw, a microphone, a hand), from the share of the
+    mouth's middle that ``occ`` covers."""
+    zone = mouth_middle(landmarks, occ.shape)
+    covered = float((occ > 0.5)[zone > 0].mean()) if zone.any() else 0.0
+    lo, hi = config.held
+    return float(np.clip((covered - lo) / (hi - lo), 0.0, 1.0))
+
+
 def held_lips(occ: np.ndarray, landmarks: np.ndarray, config: OcclusionConfig = OcclusionConfig()) -> np.ndarray:
     """float mask: the source's lips (and a rim, but hardly any above the upper lip: the shadow under the
     actor's nose would be a moustache on the new face) where an occluder covers the middle of the mouth,
     weighted by how much it covers, so the lips round a straw come in over a few frames as it arrives."""
-    zone = mouth_middle(landmarks, occ.shape)
-    covered = float((occ > 0.5)[zone > 0].mean()) if zone.any() else 0.0
-    lo, hi = config.held
-    weight = float(np.clip((covered - lo) / (hi - lo), 0.0, 1.0))
+    weight = held(occ, landmarks, config)
     if weight == 0.0:
         return np.zeros(occ.shape, np.float32)
     size = occ.shape[0]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from engine.faces.convert.occlusion import held_lips, toned
 from engine.faces.models.geometric import GeometricMember
@@ -25,22 +26,46 @@ def _lips_change(source, swapped, faces, actor) -> dict[int, float]:
     return out
 
 
-def test_the_lips_round_a_straw_are_the_actors(tos_clip, tos_faces, person_b, tmp_path):
+def _under_nose(video, faces, actor) -> dict[int, float]:
+    """Per frame: how much darker (grey levels) the skin between the nostrils and the upper lip is than the
+    face beside the nose: a dark patch there is a moustache, or a mouth drawn where no mouth is."""
+    out = {}
+    for i, rgb in read_frames(video, 0.0):
+        lm = faces.landmarks_of(actor, i + faces.first_frame)
+        if lm is None:
+            continue
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        band, cheek = np.zeros(grey.shape, np.uint8), np.zeros(grey.shape, np.uint8)
+        cv2.fillPoly(band, [np.round(lm[[31, 33, 35, 53, 52, 51, 50, 49]]).astype(np.int32)], 1)
+        cv2.fillPoly(cheek, [np.round(lm[[1, 2, 3, 31, 39]]).astype(np.int32)], 1)
+        out[i + faces.first_frame] = float(np.median(grey[cheek > 0]) - np.percentile(grey[band > 0], 10))
+    return out
+
+
+@pytest.mark.parametrize("voice", [False, True], ids=["own mouth", "voice-driven"])
+def test_the_lips_round_a_straw_are_the_actors(voice, tos_clip, tos_faces, person_b, tmp_path):
     """The close-up's man drinks through a straw at its end. The cast member's lips pasted there were a small
     pink mouth floating above the straw; his own lips, round it, are kept with the straw (in the new face's
     tone, so his darker skin is not a patch on hers). Before the straw comes up, the lips are the cast
-    member's."""
+    member's. With a voice driving the mouth, the straw wins too: no open mouth is drawn above it."""
     faces = tos_faces.window(5.0, 7.3)
     actor = faces.main_identity().id
     out = tmp_path / "straw.mp4"
-    swap_clip(tos_clip, GeometricMember(person_b), out, SwapOptions(start_s=5.0, end_s=7.3, mark=False), faces=faces)
+    mouth = (1.0, 0.0) * (faces.frame_count // 2 + 1) if voice else None  # a syllable every other frame
+    swap_clip(tos_clip, GeometricMember(person_b), out, SwapOptions(start_s=5.0, end_s=7.3, mark=False, mouth=mouth),
+              faces=faces)
     change = _lips_change(tos_clip, out, faces, actor)
     drinking = [change[i] for i in range(164, 173) if i in change]
     talking = [change[i] for i in range(122, 150) if i in change]
+    dark = _under_nose(out, faces, actor)
     assert len(drinking) >= 6 and len(talking) >= 20
     # (where the straw itself covers the lips they are the frame's own pixels, the rest his lips in her tone)
     assert np.median(drinking) < 6.0, f"the lips round the straw are not the actor's: {np.round(drinking, 1)}"
     assert np.median(talking) > 4 * np.median(drinking), "the cast member's lips are not on the talking face"
+    # nothing dark between the nostrils and the lips round the straw (a drawn-open mouth, a moustache): no
+    # darker than the nostrils' own shadow there as he looks down, before the straw comes up
+    patch = max(dark[i] for i in range(164, 173) if i in dark)
+    assert patch < 1.2 * np.median([dark[i] for i in range(155, 161) if i in dark]), patch
 
 
 def test_an_occluder_beside_the_mouth_is_not_one_in_it():
