@@ -109,28 +109,24 @@ class _Composer:
         batch = AlignedBatch(np.stack([i.aligned.crop for i in items]), np.stack([i.aligned.landmarks for i in items]),
                              targets, self.neutral)
         gen = self._generate(batch)
-        if targets is not None and not getattr(self.member, "own_face", False):
+        if getattr(self.member, "own_face", False):  # the actor's own pixels: no colour or occluders to fix
+            self.wins.update(gen.winners or [gen.member] * len(items))
+            for k, item in enumerate(items):
+                paste(frames[item.slot], gen.faces[k], gen.masks[k], item.aligned.inverse)
+            return
+        looks = [self._look(item, gen, k, targets) for k, item in enumerate(items)]
+        if targets is not None:
             # a straw in the mouth: the voice cannot open it, so the mouth follows the actor's as the straw comes
-            weights = np.array([held(occluder_mask(i.aligned.crop, i.aligned.landmarks, gen.faces[k], targets[k],
-                                                   gen.masks[k], self.options.occlusion),
-                                     i.aligned.landmarks, self.options.occlusion) for k, i in enumerate(items)])
+            weights = np.array([held(occ, i.aligned.landmarks, self.options.occlusion) for i, (_, occ) in zip(items, looks)])
             if weights.any():
                 targets = targets + weights[:, None, None].astype(np.float32) * (batch.landmarks - targets)
-                batch = replace(batch, targets=targets)
-                gen = self._generate(batch)
+                gen = self._generate(replace(batch, targets=targets))
+                looks = [self._look(item, gen, k, targets) for k, item in enumerate(items)]
         names = gen.winners or [gen.member] * len(items)
         for k, item in enumerate(items):
             self.wins[names[k]] += 1
             a = item.aligned
-            if getattr(self.member, "own_face", False):  # the actor's own pixels: no colour or occluders to fix
-                paste(frames[item.slot], gen.faces[k], gen.masks[k], a.inverse)
-                continue
-            face = self.colour[item.track](gen.faces[k], a.crop, gen.masks[k])
-            if gen.own is not None:  # the actor's own pixels (the mouth's inside) keep the scene's colours
-                own = gen.own[k][..., None]
-                face = (face * (1.0 - own) + gen.faces[k] * own + 0.5).astype(np.uint8)
-            shown = targets[k] if targets is not None else a.landmarks
-            occ = occluder_mask(a.crop, a.landmarks, face, shown, gen.masks[k], self.options.occlusion)
+            face, occ = looks[k]
             lips = held_lips(occ, a.landmarks, self.options.occlusion)[..., None]  # round a straw: the actor's lips
             if lips.any():
                 face = (face * (1.0 - lips) + toned(a.crop, face, lips[..., 0]) * lips + 0.5).astype(np.uint8)
@@ -138,6 +134,16 @@ class _Composer:
             worn = keeper(a.crop, a.landmarks)  # the actor's glasses to keep in front (none when left off)
             occ = np.maximum(keeper.leave_off(occ, a.landmarks), worn)
             paste(frames[item.slot], face, gen.masks[k] * (1.0 - occ), a.inverse)
+
+    def _look(self, item: _Item, gen, k: int, targets: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The generated face k in the scene's colours, and what stands in front of it."""
+        a = item.aligned
+        face = self.colour[item.track](gen.faces[k], a.crop, gen.masks[k])
+        if gen.own is not None:  # the actor's own pixels (the mouth's inside) keep the scene's colours
+            own = gen.own[k][..., None]
+            face = (face * (1.0 - own) + gen.faces[k] * own + 0.5).astype(np.uint8)
+        shown = targets[k] if targets is not None else a.landmarks
+        return face, occluder_mask(a.crop, a.landmarks, face, shown, gen.masks[k], self.options.occlusion)
 
     def _generate(self, batch: AlignedBatch):
         gen = self.member.convert(batch)
