@@ -2,12 +2,27 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
 TOS = ROOT / "assets" / "footage" / "ccby3_blender_tears_of_steel_0500.mp4"
+
+
+@pytest.fixture(scope="module")
+def close_up(tmp_path_factory) -> Path:
+    """Two and a half seconds of the excerpt's close-up (4.0-6.5 s, with its sound), his head tipping back in
+    the middle: a user's short clip, and a fifth of the whole excerpt's swapping and scoring."""
+    from engine.faces.video import VideoWriter, read_frames
+
+    out = tmp_path_factory.mktemp("clip") / "close-up.mp4"
+    writer = VideoWriter(out, 640, 360, 24.0, TOS, 4.0, 2.5)
+    for _, rgb in read_frames(TOS, 4.0, 6.5):
+        writer.write(rgb)
+    writer.close()
+    return out
 
 
 @pytest.fixture()
@@ -17,13 +32,13 @@ def cast_b(shared_data):
     return "Bea"
 
 
-def test_swap_puts_a_cast_member_onto_the_clip_and_reports_figures(cast_b, tmp_path, capsys):
+def test_swap_puts_a_cast_member_onto_the_clip_and_reports_figures(cast_b, close_up, tmp_path, capsys):
     out = tmp_path / "bea.mp4"
     capsys.readouterr()
-    assert cli(["swap", "--cast", "bea", "--video", str(TOS), "--out", str(out), "--json"]) == 0
+    assert cli(["swap", "--cast", "bea", "--video", str(close_up), "--out", str(out), "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert out.is_file() and figures["out"] == str(out)
-    assert figures["frames"] == 240 and figures["swapped_frames"] >= 80
+    assert figures["frames"] == 60 and figures["swapped_frames"] == 60  # all of it: no frame of his own face
     # the cast member in most frames; this clip is the hard case (a turned head behind glasses, a frontal cast
     # photo). The man's glasses stay on the new face, and dlib's identity reads glasses as much as a face, so it
     # counts fewer frames as hers than when they come off (frontal footage is held to 0.8 in test_faces_swap.py)
@@ -33,9 +48,16 @@ def test_swap_puts_a_cast_member_onto_the_clip_and_reports_figures(cast_b, tmp_p
     for key in ("mouth_correlation", "mouth_floor", "jitter_ratio", "frames_per_second", "identity_within"):
         assert key in figures
     bare = tmp_path / "bare.mp4"
-    assert cli(["swap", "--cast", "bea", "--video", str(TOS), "--out", str(bare), "--glasses", "remove", "--json"]) == 0
+    assert cli(["swap", "--cast", "bea", "--video", str(close_up), "--out", str(bare), "--glasses", "remove",
+                "--json"]) == 0
     without = json.loads(capsys.readouterr().out)
-    assert without["identity_closer"] >= 0.8 and without["identity_closer"] > figures["identity_closer"]
+    assert without["identity_closer"] >= max(0.8, figures["identity_closer"])
+    # and his glasses are gone from her face: the two swaps differ round the eyes, hardly anywhere else
+    from engine.faces.video import read_frames
+
+    worn, gone = (next(rgb for i, rgb in read_frames(p) if i == 40).astype(int) for p in (out, bare))
+    diff = np.abs(worn - gone).mean(-1)
+    assert (diff > 40).sum() > 50 and diff.mean() < 2.0
 
 
 def test_only_cast_members_can_be_swapped_in(tmp_path, capsys):
@@ -76,7 +98,7 @@ def test_bad_arguments_are_one_clear_line(cast_b, tmp_path, monkeypatch, capsys,
     assert code != 0 and message in err and "Traceback" not in err
 
 
-def test_a_training_budget_bounds_the_learned_preset(cast_b, tmp_path, capsys):
+def test_a_training_budget_bounds_the_learned_preset(cast_b, close_up, tmp_path, capsys):
     """`--preset tiny --minutes M`: the learned members train for M minutes in all, not to their full
     steps, and the swap still comes out (the judge picks per frame among geometric and the learned)."""
     import os
@@ -85,10 +107,10 @@ def test_a_training_budget_bounds_the_learned_preset(cast_b, tmp_path, capsys):
 
     out = tmp_path / "tiny.mp4"
     capsys.readouterr()
-    assert cli(["swap", "--cast", "Bea", "--video", str(TOS), "--out", str(out), "--preset", "tiny",
+    assert cli(["swap", "--cast", "Bea", "--video", str(close_up), "--out", str(out), "--preset", "tiny",
                 "--minutes", "0.02", "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
-    assert out.is_file() and sum(figures["members"].values()) == figures["swapped_frames"] >= 80
+    assert out.is_file() and sum(figures["members"].values()) == figures["swapped_frames"] >= 50
     ckpts = sorted((Path(os.environ["BENJAMIN_HOME"]) / "faces" / "models").rglob("*.pt"))
     assert len(ckpts) >= 1
     assert all(0 < load_member(p).step < 150 for p in ckpts), "a 1-second budget must stop before tiny's 150 steps"
