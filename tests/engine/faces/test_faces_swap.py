@@ -8,7 +8,7 @@ import pytest
 
 from engine.errors import FaceError
 from engine.faces.convert.blend import paste
-from engine.faces.evaluate import score_swap
+from engine.faces.evaluate import mouth_agreement, score_swap
 from engine.faces.extract import build_faceset
 from engine.faces.mark import mark_box
 from engine.faces.models.geometric import GeometricMember
@@ -31,6 +31,17 @@ def test_swapped_face_is_the_cast_member_with_the_actors_expression(swapped, per
     assert score.identity_within >= 0.6, score
     assert score.mouth_correlation >= 0.5, score
     assert score.jitter_ratio <= 1.5, score
+
+
+def test_a_second_reading_of_the_mouth_agrees_on_a_clear_face_and_not_on_a_blurred_turned_one(swapped, tos_faces):
+    """The bench's ceiling for the mouth measure: two readings of the untouched source (as it is, mirrored).
+    On the frontal address they agree; on the blurred, turned close-up the predictor's errors are half the
+    story, so no swapped face, read with errors of its own, can score near the address's figures there."""
+    result, _ = swapped
+    clear = mouth_agreement(result.faces, result.actor, every=2, limit=40)
+    close_up = tos_faces.window(3.3, 6.3)
+    blurred = mouth_agreement(close_up, close_up.main_identity().id, every=2, limit=40)
+    assert clear > 0.9 and blurred < clear - 0.1, (clear, blurred)
 
 
 def test_pixels_away_from_the_face_are_left_alone(swapped, address_clip):
