@@ -30,11 +30,13 @@ def _decode(row: dict | None) -> dict | None:
 # ---- schedules --------------------------------------------------------------------------------------
 
 def set_schedule(db: sqlite_utils.Database, guild_id: int, *, channel_id: int, cron: str, timezone: str,
-                 hours: float, created_by: int = 0, origin: str = "discord") -> dict:
-    """The server's one schedule, created or replaced (enabled); returns it. Its claimed slots carry over."""
+                 hours: float, created_by: int = 0, origin: str = "discord", cast_names: bool = False) -> dict:
+    """The server's one schedule, created or replaced (enabled); returns it. Its claimed slots carry over.
+    ``cast_names``: its challenges name their parts after the server's cast."""
     t = _now()
     values = {"channel_id": channel_id, "cron": cron, "timezone": timezone, "hours": float(hours),
-              "origin": origin, "enabled": 1, "created_by": created_by, "updated_at": t}
+              "origin": origin, "enabled": 1, "created_by": created_by, "updated_at": t,
+              "cast_names": int(bool(cast_names))}
     with immediate(db):
         row = get_schedule(db, guild_id)
         if row:

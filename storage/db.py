@@ -201,3 +201,9 @@ def _jobs_0001_save_points(db: sqlite_utils.Database) -> None:
     db["jobs"].add_column("save_points", int, not_null_default=0)
     db["jobs"].add_column("claim_save_points", int, not_null_default=0)
     db["jobs"].add_column("stalls", int, not_null_default=0)
+
+
+@migrations(name="challenges_0002_cast_names")
+def _challenges_0002_cast_names(db: sqlite_utils.Database) -> None:
+    # a schedule's challenges name their parts after the server's cast (as /challenge start cast_names does)
+    db["challenge_schedules"].add_column("cast_names", int, not_null_default=0)

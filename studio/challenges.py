@@ -134,13 +134,15 @@ def open_challenge(db, *, guild_id: int, channel_id: int, now: float, duration_s
                    schedule: dict | None = None, slot_ts: float | None = None,
                    config: LifeConfig = LifeConfig(), cast_names: bool = False) -> dict | None:
     """Open a challenge (brief stored, its takes queued, the challenge row) in one transaction.
-    ``cast_names``: the takes name their parts after the server's cast, who then play them.
+    ``cast_names``: the takes name their parts after the server's cast, who then play them (a scheduled one:
+    as its schedule says).
 
     A scheduled one (``schedule`` + ``slot_ts``) is opened once per slot (None when already opened) and its
     deadline is the slot + its duration, so a start caught up late still ends on time.
     ChallengeError when the channel already runs one or the pool cannot give a brief.
     """
     deadline = (slot_ts if slot_ts is not None else now) + duration_s
+    cast_names = cast_names or bool(schedule and schedule.get("cast_names"))
     with immediate(db):
         running = store.active_in_channel(db, channel_id)
         if running:

@@ -307,10 +307,11 @@ class Challenge(commands.Cog):
     @challenge.command(name="schedule", description="Run a challenge every week (or on a crontab) here (admins)")
     @app_commands.describe(when='"Friday 18:00" or a crontab such as "0 18 * * FRI"',
                            timezone="Time zone (IANA name, e.g. Europe/London)",
-                           hours="How long each challenge runs (default 48)", channel="Where (default: here)")
+                           hours="How long each challenge runs (default 48)", channel="Where (default: here)",
+                           cast_names="Name the parts after the cast who play them")
     async def schedule(self, interaction: discord.Interaction, when: str, timezone: str,
                        hours: Optional[app_commands.Range[float, 1.0, float(MAX_HOURS)]] = None,
-                       channel: Optional[discord.TextChannel] = None) -> None:
+                       channel: Optional[discord.TextChannel] = None, cast_names: Optional[bool] = None) -> None:
         if not interaction_is_admin(interaction):
             await tell(interaction, ADMIN_ONLY.format("schedule"))
             return
@@ -326,10 +327,12 @@ class Challenge(commands.Cog):
             return
         hours = hours or self.bot.settings.challenge_hours
         sched = await self.bot.db(store.set_schedule, interaction.guild_id, channel_id=target.id, cron=cron,
-                                  timezone=tz.key, hours=hours, created_by=interaction.user.id)
+                                  timezone=tz.key, hours=hours, created_by=interaction.user.id,
+                                  cast_names=bool(cast_names))
         nxt = int(next_start(sched, self.now()))
-        await tell(interaction, f"📅 Scheduled: `{cron}` in {tz.key}, {hours:g} hours each, in <#{target.id}>. "
-                                f"The next starts <t:{nxt}:F> (<t:{nxt}:R>).")
+        named = ", the parts named after the cast who play them" if cast_names else ""
+        await tell(interaction, f"📅 Scheduled: `{cron}` in {tz.key}, {hours:g} hours each{named}, "
+                                f"in <#{target.id}>. The next starts <t:{nxt}:F> (<t:{nxt}:R>).")
         await self._set_alarms()
 
     @schedule.autocomplete("timezone")
@@ -353,8 +356,9 @@ class Challenge(commands.Cog):
             await tell(interaction, "No challenges are scheduled in this server; an admin can `/challenge schedule`.")
             return
         ts = int(next_start(sched, self.now()))
+        named = " Its parts are named after the cast who play them." if sched.get("cast_names") else ""
         await tell(interaction, f"⏰ The next {sched['hours']:g}-hour challenge starts <t:{ts}:F> (<t:{ts}:R>) "
-                                f"in <#{sched['channel_id']}> (`{sched['cron']}`, {sched['timezone']}).")
+                                f"in <#{sched['channel_id']}> (`{sched['cron']}`, {sched['timezone']}).{named}")
 
     # ---- commands: the pool ----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from engine.screenplay.fountain import parse_fountain
+from storage.briefs import get_brief
 from storage.cast import add_member
 from tests.bot.test_discord_flow import bot_msgs, is_ballot, is_take, wait_msgs
 
@@ -67,3 +68,23 @@ def test_film_with_cast_names_and_no_cast_says_the_parts_keep_their_names(make_s
                            options={"title": "Moonrise", "line": "We were never here", "prop": "a lantern",
                                     "cast_names": True}).wait_original()
     assert "Writing 3 take(s)" in reply.content and "Nobody is in the cast yet" in reply.content
+
+
+def test_a_schedule_with_cast_names_opens_challenges_whose_parts_are_the_casts(make_stack, discord_double):
+    """`/challenge schedule ... cast_names:True` says so, `/challenge next` says so, and each challenge it
+    opens asks the writer for parts named after the server's cast, as `/challenge start cast_names` does."""
+    from tests.bot.challenge_helpers import FRIDAY_1759, FRIDAY_6PM, FakeClock, challenge, schedule, start_stack, wake
+
+    d, w = discord_double, discord_double.default
+    st = start_stack(make_stack, FakeClock(FRIDAY_1759))
+    reply = schedule(d, w.admin_id, w.general_id, cast_names=True)
+    assert "48 hours each, the parts named after the cast who play them" in reply.content
+    nxt = d.invoke_slash("challenge", subcommand="next", user=w.member_id, channel_id=w.general_id).wait_original()
+    assert "named after the cast" in nxt.content
+    wake(st, FRIDAY_6PM + 2)
+    brief = get_brief(st.db, challenge(st)["brief_id"])
+    assert brief["brief"]["extra"]["cast_names"] is True
+    # set again without it: the next challenges keep the writer's own names
+    reply = schedule(d, w.admin_id, w.general_id)
+    assert "named after the cast" not in reply.content
+    assert st.rows("select cast_names from challenge_schedules") == [{"cast_names": 0}]
