@@ -24,7 +24,7 @@ from engine.faces.convert.blend import paste
 from engine.faces.convert.colour import ColourMatch
 from engine.faces.convert.glasses import GlassesConfig, GlassesKeeper
 from engine.faces.convert.occlusion import OcclusionConfig, held, held_lips, occluder_mask, toned
-from engine.faces.convert.silhouette import SilhouetteConfig, SilhouetteKeeper
+from engine.faces.convert.silhouette import SilhouetteConfig, SilhouetteKeeper, far_lens
 from engine.faces.lipsync import drive
 from engine.faces.mark import add_mark
 from engine.faces.models._base import AlignedBatch, Member
@@ -100,7 +100,8 @@ class _Composer:
             self.notes.append("the cast member wears glasses in their photos: theirs stay on and the actor's are "
                               "left off, so the face shows one pair")
         self.glasses: dict[int, GlassesKeeper] = collections.defaultdict(lambda: GlassesKeeper(glasses))
-        self.outline: dict[int, SilhouetteKeeper] = collections.defaultdict(lambda: SilhouetteKeeper(options.silhouette))
+        self.outline: dict[int, SilhouetteKeeper] = collections.defaultdict(
+            lambda: SilhouetteKeeper(options.silhouette))
         self.wins: collections.Counter = collections.Counter()
 
     def run(self, frames: list[np.ndarray], items: list[_Item]) -> None:
@@ -136,7 +137,10 @@ class _Composer:
             keeper = self.glasses[item.track]
             worn = keeper(a.crop, a.landmarks)  # the actor's glasses to keep in front (none when left off)
             occ = np.maximum(keeper.leave_off(occ, a.landmarks), worn)
-            occ = np.maximum(occ, self.outline[item.track](a.crop, a.landmarks))  # nothing past a turned far cheek
+            cut = self.outline[item.track](a.crop, a.landmarks)  # nothing past a turned head's far cheek...
+            if cut.any() and worn.any():  # ...but behind the far lens of the actor's glasses, the far eye
+                cut = cut * (1.0 - far_lens(a.landmarks, cut.shape[0]))
+            occ = np.maximum(occ, cut)
             paste(frames[item.slot], face, gen.masks[k] * (1.0 - occ), a.inverse)
 
     def _look(self, item: _Item, gen, k: int, targets: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
