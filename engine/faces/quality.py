@@ -40,9 +40,14 @@ def measure(landmarks: np.ndarray, aligned_crop: np.ndarray) -> Quality:
     h = grey.shape[0]
     inner = grey[h // 4: 3 * h // 4, h // 4: 3 * h // 4]
     sharpness = float(cv2.Laplacian(inner, cv2.CV_64F).var()) * (256 / h) ** 2
-    pts = five_points(lm)
+    return Quality(face_px, sharpness, turn(lm))
+
+
+def turn(landmarks: np.ndarray) -> float:
+    """The face's yaw: the nose tip's offset from the eyes' midline along the eyes' axis, over the eye distance
+    (0 = frontal; positive: the nose points to the picture's right)."""
+    pts = five_points(np.asarray(landmarks, dtype=np.float32))
     eyes_mid = (pts[0] + pts[1]) / 2
     eye_dist = max(1e-6, float(np.linalg.norm(pts[1] - pts[0])))
     axis = (pts[1] - pts[0]) / eye_dist
-    yaw = float(np.dot(pts[2] - eyes_mid, axis) / eye_dist)
-    return Quality(face_px, sharpness, yaw)
+    return float(np.dot(pts[2] - eyes_mid, axis) / eye_dist)

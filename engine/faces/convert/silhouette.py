@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from engine.faces.align import JAW
-from engine.faces.quality import measure
+from engine.faces.quality import turn
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def beyond(crop: np.ndarray, landmarks: np.ndarray, config: SilhouetteConfig = S
     inside the predictor's outline (the side the nose points to), whatever its turn."""
     size = crop.shape[0]
     face = _grabcut(crop, landmarks, config)
-    far = _far_side(landmarks, size, 1.0 if measure(landmarks, crop).yaw > 0 else -1.0)
+    far = _far_side(landmarks, size, 1.0 if turn(landmarks) > 0 else -1.0)
     away = ((1.0 - face) * far > 0.5).astype(np.uint8)
     k = max(3, size // 40) | 1
     away = cv2.morphologyEx(away, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
@@ -99,7 +99,7 @@ def far_lens(landmarks: np.ndarray, size: int, margin: float = 0.08) -> np.ndarr
     that lens: cut away, the lens framed only the wall, and the face read as the actor's (dlib: closer to the
     cast member in 63% of the close-up's frames with it cut, 82% with it kept, as with no outline at all)."""
     lm = np.asarray(landmarks, np.float32)
-    eye = lm[36:42] if lm[30, 0] < lm[27, 0] else lm[42:48]  # the eye on the side the nose points to
+    eye = lm[36:42] if turn(lm) < 0 else lm[42:48]  # the eye on the side the nose points to
     (x0, y0), (x1, y1) = np.maximum(0, eye.min(0) - margin * size), np.maximum(0, eye.max(0) + margin * size)
     m = np.zeros((size, size), np.float32)
     m[int(y0):int(y1), int(x0):int(x1)] = 1.0
@@ -123,7 +123,7 @@ class SilhouetteKeeper:
         none = np.zeros(crop.shape[:2], np.float32)
         if not c.enabled:
             return none
-        yaw = abs(measure(landmarks, crop).yaw)
+        yaw = abs(turn(landmarks))
         first = self.turned is None
         self.turned = yaw >= c.enter_yaw if first or not self.turned else yaw >= c.leave_yaw
         goal = 1.0 if self.turned else 0.0
