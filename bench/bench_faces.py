@@ -90,8 +90,9 @@ def run_case(clip: Path, photos: list[Path], learned: str | None, tmp: Path) -> 
         from engine.faces.ensemble import ensemble_for
 
         t1 = time.monotonic()
+        models = tmp / "models" / f"{clip.stem}-{photos[0].parent.name}"  # per clip and cast member
         variants.append(ensemble_for(GeometricMember(cast), cast, actor_faceset(faces, actor), learned, None,
-                                     tmp / "models" / clip.stem, "cpu"))
+                                     models, "cpu"))
         print(f"    trained the {learned} ensemble in {time.monotonic() - t1:.0f}s", flush=True)
     reference = passthrough_fps(clip, tmp / "plain.mp4")
     rows = []
