@@ -125,6 +125,8 @@ def make_middleware(world: World, token: str, rules: list[RateLimitRule], errors
             resp = exc.response()
         except web.HTTPException as exc:  # aiohttp's own 404/405 for unknown routes
             resp = json_response({"message": f"{exc.status}: {exc.reason}", "code": 0}, status=exc.status)
+        except ConnectionResetError:  # the client hung up mid-request (a bot closing as its test ends): no one
+            raise  # to answer, and no bug of the double's
         except Exception:  # a bug in the double, not in the bot: make it loud
             log.exception("discord double failed on %s %s", request.method, path)
             errors.append(f"{request.method} {path}\n{traceback.format_exc()}")
