@@ -94,7 +94,8 @@ def _far_changes(source, swapped, faces, actor) -> list[int]:
 
 def test_the_wall_behind_the_close_ups_turned_head_stays_the_wall(tos_clip, tos_faces, person_b, tmp_path):
     """From 3.3 s to 4.8 s the close-up's man faces left, his far eye hidden by his nose. The cast member's
-    far cheek and eye were pasted, half see-through, over the wall beside his nose; now the wall stays."""
+    far cheek and eye were pasted, half see-through, over the wall beside his nose; now the wall below the far
+    lens of his glasses stays the wall (behind that lens her far eye stays: his glasses are kept)."""
     start, end = 3.3, 4.8
     faces = tos_faces.window(start, end)
     actor = faces.main_identity().id
