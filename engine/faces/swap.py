@@ -118,6 +118,7 @@ class _Composer:
             for k, item in enumerate(items):
                 paste(frames[item.slot], gen.faces[k], gen.masks[k], item.aligned.inverse)
             return
+        colour = {i.track: self.colour[i.track].state for i in items}  # before this batch's frames moved it
         looks = [self._look(item, gen, k, targets) for k, item in enumerate(items)]
         if targets is not None:
             # a straw in the mouth: the voice cannot open it, so the mouth follows the actor's as the straw comes
@@ -125,6 +126,8 @@ class _Composer:
             if weights.any():
                 targets = targets + weights[:, None, None].astype(np.float32) * (batch.landmarks - targets)
                 gen = self._generate(replace(batch, targets=targets))
+                for track, state in colour.items():  # looked at again: the colour moves one step a frame, not two
+                    self.colour[track].state = state
                 looks = [self._look(item, gen, k, targets) for k, item in enumerate(items)]
         names = gen.winners or [gen.member] * len(items)
         for k, item in enumerate(items):

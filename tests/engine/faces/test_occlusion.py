@@ -104,3 +104,41 @@ def test_lips_brought_in_take_the_new_faces_tone():
     ring[50:70, 40:90] = False
     assert np.abs(np.median(out[ring].astype(float), axis=0) - (200, 160, 150)).max() < 8
     assert np.std(out[region > 0].astype(float) - his[region > 0].astype(float)) < 3  # his lips' detail, moved
+
+
+def test_a_straw_batch_moves_the_colour_once_a_frame(tos_clip, tos_faces, person_b):
+    """With a voice driving the mouth, a batch with a straw in it is generated twice (the second time with the
+    mouth following the actor's round the straw). The face's colour, smoothed over time, must take one step per
+    frame, from the second look alone: stepped twice, it ran ahead of the frames around it."""
+    from engine.faces.align import ALIGN_SIZE, align
+    from engine.faces.convert.colour import lab_stats
+    from engine.faces.lipsync import drive
+    from engine.faces.swap import _Composer, _Item, neutral_face
+
+    class Recording:  # the real member; it remembers what it made last
+        def __init__(self, member):
+            self.member, self.calls, self.last = member, 0, None
+            self.drivable, self.wears_glasses = member.drivable, member.wears_glasses
+
+        def convert(self, batch):
+            self.calls += 1
+            self.last = self.member.convert(batch)
+            return self.last
+
+    actor = tos_faces.main_identity().id
+    track = max(tos_faces.tracks_of(actor), key=lambda t: len(t.frames))
+    frames, items = [], []
+    for i, rgb in read_frames(tos_clip, 164 / tos_faces.fps, 172 / tos_faces.fps):
+        a = align(rgb, track.at(i), ALIGN_SIZE)
+        items.append(_Item(len(frames), track.id, a, drive(a.landmarks, 1.0)))
+        frames.append(rgb)
+    assert len(items) == 8
+    member = Recording(GeometricMember(person_b))
+    composer = _Composer(member, neutral_face(tos_faces, actor), SwapOptions())
+    composer.run(frames, items)
+    assert member.calls == 2, "the straw did not take the mouth back from the voice in this batch"
+    expected, smoothing = None, composer.colour[track.id].smoothing
+    for k, item in enumerate(items):
+        target = lab_stats(item.aligned.crop, member.last.masks[k])
+        expected = target if expected is None else smoothing * expected + (1 - smoothing) * target
+    assert np.allclose(composer.colour[track.id].state, expected, atol=1e-3)
