@@ -99,6 +99,9 @@ def _add(args, settings: Settings) -> int:
         _check_voice(args.voice)
     with tempfile.TemporaryDirectory() as stills_dir:
         stills = validate_photos(args.photos, Path(stills_dir))
+        from engine.faces.advice import photo_tips
+
+        tips = photo_tips(stills)  # what would swap better (the photos are kept either way)
         db = _db(settings)
         existing = caststore.member_by_name(db, LOCAL_GUILD, name)
         user_id = existing["user_id"] if existing else caststore.next_local_user_id(db, LOCAL_GUILD)
@@ -110,6 +113,8 @@ def _add(args, settings: Settings) -> int:
 
     print(f"{'updated' if existing else 'added'} {name} with {media_count(stored)}"
           + (f", voice {voice}" if voice else ""))
+    for tip in tips:
+        print(f"tip: {tip}")
     return 0
 
 

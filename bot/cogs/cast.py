@@ -50,12 +50,13 @@ class Cast(commands.Cog):
         return self._voices
 
     async def _collect(self, interaction: discord.Interaction, user_id: int,
-                       files: list[discord.Attachment]) -> tuple[list[str], list[str]]:
-        """Download and face-check each file; returns (usable photo paths, reasons for the rejected)."""
+                       files: list[discord.Attachment]) -> tuple[list[str], list[str], dict[str, str]]:
+        """Download and face-check each file; returns (usable photo paths, reasons for the rejected, each
+        usable path's name as it was sent)."""
         from engine.errors import FaceError
 
         folder = Path(self.bot.settings.home) / "cast" / str(interaction.guild_id) / str(user_id)
-        photos, rejected = [], []
+        photos, rejected, names = [], [], {}
         for i, a in enumerate(files):
             reason = check_attachment(a.filename, a.size)
             if reason:
@@ -68,6 +69,7 @@ class Cast(commands.Cog):
                 await a.save(dest)
                 still = await asyncio.to_thread(face_still, dest)
                 photos.append(str(still))
+                names[str(still)] = safe(a.filename, 80)
                 if still != dest:  # a video: kept too, the face swap learns from its many frames
                     photos.append(str(dest))
                     still = dest
@@ -78,7 +80,7 @@ class Cast(commands.Cog):
             finally:
                 if still != dest:  # a rejected file: keep no copy
                     await asyncio.to_thread(_delete_files, [str(dest)])
-        return photos, rejected
+        return photos, rejected, names
 
     @cast.command(name="add", description="Add yourself to the cast with photos or a video of your face")
     @app_commands.describe(photo="A clear, front-facing photo (or short video) of you", photo2="Another photo",
@@ -98,7 +100,7 @@ class Cast(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         files = [a for a in (photo, photo2, video) if a is not None]
-        photos, rejected = await self._collect(interaction, target.id, files)
+        photos, rejected, names = await self._collect(interaction, target.id, files)
         notes = ("\nNot used:\n" + "\n".join(rejected)) if rejected else ""
         if not photos:
             await tell(interaction, "None of those files can be used." + notes)
@@ -109,8 +111,11 @@ class Cast(commands.Cog):
                               name=target.display_name, photos=photos, voice=(existing or {}).get("voice"),
                               consented_by=target.id)
             await _drop_replaced(existing, photos)
+            from engine.faces.advice import photo_tips
+
+            tips = "".join(f"\nTip: {t[0].upper()}{t[1:]}" for t in await asyncio.to_thread(photo_tips, photos, names))
             await tell(interaction, f"You're in the cast with {media_count(photos)}. "
-                                    "`/cast voice` picks your voice; `/cast remove` takes you out." + notes)
+                                    "`/cast voice` picks your voice; `/cast remove` takes you out." + tips + notes)
             return
         req = await self.bot.db(request_consent, interaction.guild_id, target.id, interaction.user.id, photos)
         from bot.views import consent_view

@@ -76,6 +76,25 @@ def test_cast_add_with_a_video_keeps_a_frame_with_the_face(make_stack, discord_d
     assert _files(folder) == sorted(photos)
 
 
+
+def test_cast_add_says_what_would_swap_better_by_the_names_sent(make_stack, discord_double, shared_data):
+    """A smile in every photo comes onto every face the person plays; a face too small for the swap is not used
+    by it. The reply says so, naming the photos as the person sent them, and keeps them."""
+    import cv2
+
+    d, w = discord_double, discord_double.default
+    st = make_stack()
+    smile = (shared_data / "faces" / "ccby_tang_video_person_c" / "frame_005_t2.0s.jpg").read_bytes()
+    photo = cv2.imread(str(shared_data / "faces" / "ccby_tang_video_person_c" / "frame_008_t3.5s.jpg"))
+    ok, small = cv2.imencode(".jpg", cv2.resize(photo, None, fx=0.3, fy=0.3, interpolation=cv2.INTER_AREA))
+    h = d.invoke_slash("cast", subcommand="add", user=w.member_id, channel_id=w.general_id,
+                       options={"photo": ("me.jpg", smile), "photo2": ("beach.jpg", small.tobytes())})
+    text = h.wait_original().content
+    assert "You're in the cast with 2 photo(s)" in text
+    assert "Tip: The face swap leaves out beach.jpg: the face is too small" in text
+    assert "Tip: The photo shows the lips apart" in text
+    assert len(get_member(st.db, w.guild_id, w.member_id)["photos"]) == 2
+
 def test_cast_others_only_by_admins_and_only_after_they_confirm(make_stack, discord_double, face_jpg):
     d, w = discord_double, discord_double.default
     st = make_stack()

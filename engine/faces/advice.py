@@ -1,0 +1,71 @@
+"""Tips on a cast member's photos: what would make their face swap better. Not rejections (a photo that
+cannot be used is refused by ``detect.check_photo``); the photos are kept either way.
+
+- Lips apart in every photo (a smile, a word): the swap closes the mouth and opens it as the actor's
+  opens, but a smile is also in the skin (raised cheeks, narrowed eyes), and that goes onto every face.
+  The geometric member animates the photo whose lips are together when there is one (``pick_reference``).
+- Turned away in every photo: a frontal face turned to the actor's pose swaps better than the reverse.
+- A small face in every photo: it is enlarged to the swap's size, so the new face is soft.
+
+A video gives many faces with many expressions, so with one there is no tip about the mouth.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from engine.errors import FaceError
+from engine.faces.align import align, mouth_opening
+from engine.faces.detect import load_rgb
+from engine.faces.landmarks import find_faces
+from engine.faces.quality import measure, turn
+from engine.faces.still import VIDEO_EXTS
+
+log = logging.getLogger(__name__)
+
+LIPS_TOGETHER = 0.025  # inner-lip gap over face height: under it, the lips are together
+TURNED = 0.25  # |yaw| (quality.turn) over which a face is turned away
+SMALL_PX = 110  # face width (landmark extent) under which the swap's face is enlarged and soft
+
+
+def photo_tips(paths: list[Path], names: dict[str, str] | None = None) -> list[str]:
+    """What would swap better than these photos (empty when nothing would); ``names``: what to call a
+    photo (its path as a string -> the name the person gave it), else its file name. Blocking (dlib): call
+    it in a thread from async code."""
+    paths = [Path(p) for p in paths]
+    video = any(p.suffix.lower() in VIDEO_EXTS for p in paths)
+    used, refused = [], []
+    for p in paths:
+        if p.suffix.lower() in VIDEO_EXTS:
+            continue
+        try:
+            rgb = load_rgb(p)
+        except FaceError as e:
+            log.info("no tip from %s: %s", p.name, e)
+            continue
+        faces = find_faces(rgb)
+        lm = faces[0].landmarks if faces else None
+        problems = measure(lm, align(rgb, lm).crop).problems() if faces else ["no face found"]
+        if problems:  # extract.build_faceset leaves it out
+            refused.append(f"{(names or {}).get(str(p), p.name)}: {'; '.join(problems)}")
+        else:
+            used.append((mouth_opening(lm), abs(turn(lm)), float(lm[:, 0].max() - lm[:, 0].min())))
+    if refused and not used and not video:
+        return [("the face swap cannot use " + ("this photo" if len(refused) == 1 else "any of these photos")
+                 + f" ({', '.join(refused)}), so in films from footage the actors keep their own faces: "
+                 "add a closer, sharper photo facing the camera.")]
+    tips = [f"the face swap leaves out {', '.join(refused)}."] if refused else []
+    if not used:
+        return tips
+    one = len(used) == 1
+    if not video and all(gap >= LIPS_TOGETHER for gap, _, _ in used):
+        tips.append(("the photo shows" if one else "every photo shows") + " the lips apart (a smile or a word). "
+                    "The swap closes the mouth and opens it with the actor's, but a smile's raised cheeks and "
+                    "narrowed eyes stay, in every part: add a photo with a relaxed face and the lips together.")
+    if all(yaw > TURNED for _, yaw, _ in used):
+        tips.append("the face is turned away from the camera" + ("" if one else " in every photo")
+                    + ": a photo facing the camera swaps best.")
+    if all(px < SMALL_PX for _, _, px in used):
+        tips.append(f"the face is small in {'the photo' if one else 'every photo'} "
+                    f"({max(px for _, _, px in used):.0f} px wide): a closer photo gives a sharper face.")
+    return tips

@@ -1,0 +1,35 @@
+"""`cast add` says what would make a person's face swap better: the photos are kept either way."""
+from __future__ import annotations
+
+import cv2
+
+from bot.cli import main as cli
+from engine.faces.advice import photo_tips
+
+
+def test_tips_name_what_the_swap_would_do_with_these_photos(shared_data, tmp_path):
+    faces = shared_data / "faces"
+    smiles = sorted((faces / "ccby_tang_video_person_c").glob("*.jpg"))  # a broad smile in every one
+    assert any("lips apart" in t for t in photo_tips(smiles))
+    # one of B's three photos has the lips together: the swap animates that one, so there is nothing to say
+    assert photo_tips(sorted((faces / "ccby_tang_video_person_b").glob("*.jpg"))) == []
+    turned = faces / "ccby_tang_video_person_a" / "frame_031_t15.0s.jpg"
+    assert any("turned away" in t for t in photo_tips([turned]))
+
+    photo = cv2.imread(str(faces / "ccby_tang_video_person_b" / "frame_007_t3.0s.jpg"))  # lips together, frontal
+    far, too_far = tmp_path / "far.jpg", tmp_path / "too-far.jpg"
+    cv2.imwrite(str(far), cv2.resize(photo, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+    cv2.imwrite(str(too_far), cv2.resize(photo, None, fx=0.3, fy=0.3, interpolation=cv2.INTER_AREA))
+    assert [t.split(" (")[0] for t in photo_tips([far])] == ["the face is small in the photo"]
+    (tip,) = photo_tips([too_far], {str(too_far): "me at the beach.jpg"})
+    assert "cannot use this photo (me at the beach.jpg: the face is too small" in tip
+    assert "actors keep their own faces" in tip
+
+
+def test_cast_add_prints_the_tips_and_keeps_the_photos(shared_data, capsys):
+    photos = sorted((shared_data / "faces" / "ccby_tang_video_person_c").glob("*.jpg"))[:2]
+    assert cli(["cast", "add", "Cy", *map(str, photos)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("added Cy with 2 photo(s)")
+    assert "tip: every photo shows the lips apart" in out
+    assert cli(["cast", "list", "--json"]) == 0 and "Cy" in capsys.readouterr().out
