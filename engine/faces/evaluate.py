@@ -114,3 +114,23 @@ def mouth_agreement(source: VideoFaces, actor: int, every: int = 1, limit: int =
         plain.append(mouth_opening(shape_robust(rgb, box, WIDE_NUDGES)))
         mirrored.append(mouth_opening(_mirrored_shape(rgb, box)))
     return _corr(plain, mirrored)
+
+
+def mouth_against_sharp(source: VideoFaces, actor: int, swapped: Path, sharp: Path, every: int = 1,
+                        limit: int = 240) -> float:
+    """Correlation of the swapped clip's mouth opening with the truth: ``source`` is a small, soft copy of
+    ``sharp`` (same frames, scaled down), and on the sharp original the predictor reads the mouth reliably
+    (two readings agree at 0.99 on the addresses). On a small face the measure against the copy itself is
+    blunted by the predictor's errors on the copy; this one is not."""
+    frames = set(sorted(f for t in source.tracks_of(actor) for f in t.frames[::every])[:limit])
+    start_s = source.first_frame / source.fps
+    out_mouth, true_mouth = [], []
+    for (i, src), (_, out), (_, big) in zip(read_frames(Path(source.path), start_s), read_frames(swapped),
+                                           read_frames(Path(sharp), start_s)):
+        if i not in frames:
+            continue
+        box = _near_box(src, source.landmarks_of(actor, i))
+        k = big.shape[1] / src.shape[1]
+        out_mouth.append(mouth_opening(shape_robust(out, box, WIDE_NUDGES)))
+        true_mouth.append(mouth_opening(shape_robust(big, tuple(int(round(v * k)) for v in box), WIDE_NUDGES)))
+    return _corr(out_mouth, true_mouth)

@@ -10,6 +10,7 @@ import numpy as np
 
 from engine.faces.align import INNER_LIPS, mouth_opening
 
+WIDE_OPEN = (0.035, 0.06)  # inner-lip gap / face height: from ajar (a shut mouth misread may be) to clearly open
 OPEN_ENOUGH = 0.012  # inner-lip gap / face height above which the actor's own mouth interior is used
 
 
@@ -130,7 +131,16 @@ def actor_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray,
     # never past the new lips' outline: the actor's mouth is often wider or placed a little apart from
     # them, and his dark line beyond their corner reads as a moustache's shadow
     lips = _poly_mask((size, size), np.asarray(target, np.float32)[48:60], blur=max(3, size // 96))
-    alpha = cv2.warpAffine(cavity(source, source_lm), m, (size, size)) * lips
+    opening = cavity(source, source_lm)
+    wide = float(np.clip((mouth_opening(source_lm) - WIDE_OPEN[0]) / (WIDE_OPEN[1] - WIDE_OPEN[0]), 0.0, 1.0))
+    if wide > 0:
+        # clearly open: all between the actor's inner lips is the inside of the mouth, whatever it shows (on a
+        # small or soft face the cavity test misses teeth and a pale tongue, and the new lips parted over their
+        # own stretched pink: the mouth read as barely open). Moved with the whole mouth, as the cavity is:
+        # fitted to the new inner lips instead, it wobbled with their noise, and read as less open
+        inner = _poly_mask((size, size), np.asarray(source_lm, np.float32)[INNER_LIPS], blur=3)
+        opening = np.maximum(opening, wide * inner)
+    alpha = cv2.warpAffine(opening, m, (size, size)) * lips
     return (face * (1 - alpha[..., None]) + interior * alpha[..., None]).astype(np.uint8), alpha
 
 
