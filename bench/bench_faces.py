@@ -3,6 +3,7 @@ measured in the same run (see issue 8 and shared/notes/faces-calibration.md).
 
     python bench/bench_faces.py                    # geometric + controls (+ the tiny ensemble with --learned)
     python bench/bench_faces.py --learned tiny     # also train and measure the learned ensemble (tiny preset)
+    python bench/bench_faces.py --cases 0,soft     # only some cases (CASES by number; soft: the SOFT case)
 
 Rows: no swap (control), the cast member's average face pasted on (control), the geometric member (and
 again with the actor's glasses left off: dlib's identity reads glasses as much as a face),
@@ -11,7 +12,8 @@ the actor; share within 0.6), mouth-opening correlation with the source (and its
 source against itself measured from a box 3% to the side; no swap can be measured above it; and, per clip, how
 well two readings of the source agree, as it is and mirrored: a swap is read with errors of its own), jitter (swapped shake / source
 shake; 1.0 = as steady), conversion frames/s (tracking included) and its ratio to a plain decode +
-encode of the same clip in this process. Uses ../shared/data (internal only: the swapped videos are
+encode of the same clip in this process. The last case (SOFT) is an address made small and soft, as the
+close-up is: its mouth is also scored against the sharp original's, which the predictor reads reliably. Uses ../shared/data (internal only: the swapped videos are
 written to a temporary folder and deleted; never publish swaps of these people).
 """
 from __future__ import annotations

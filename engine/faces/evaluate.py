@@ -120,8 +120,8 @@ def mouth_against_sharp(source: VideoFaces, actor: int, swapped: Path, sharp: Pa
                         limit: int = 240) -> float:
     """Correlation of the swapped clip's mouth opening with the truth: ``source`` is a small, soft copy of
     ``sharp`` (same frames, scaled down), and on the sharp original the predictor reads the mouth reliably
-    (two readings agree at 0.99 on the addresses). On a small face the measure against the copy itself is
-    blunted by the predictor's errors on the copy; this one is not."""
+    (two readings agree at 0.99 on the addresses). Against the copy itself, the predictor's errors on the
+    small face are on both sides of the comparison; here only on the swap's."""
     frames = set(sorted(f for t in source.tracks_of(actor) for f in t.frames[::every])[:limit])
     start_s = source.first_frame / source.fps
     out_mouth, true_mouth = [], []
