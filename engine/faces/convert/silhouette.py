@@ -74,6 +74,9 @@ def _grabcut(crop: np.ndarray, landmarks: np.ndarray, config: SilhouetteConfig) 
     seeds[core > 0] = cv2.GC_FGD
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
+        # its colour models start from k-means on OpenCV's global random state: seeded, the same frame gives
+        # the same outline whatever ran before it in the process (a film re-rendered, a bench's earlier rows)
+        cv2.setRNGSeed(0)
         cv2.grabCut(np.ascontiguousarray(img), seeds, None, bgd, fgd, config.iterations, cv2.GC_INIT_WITH_MASK)
     except cv2.error:  # a degenerate crop (one flat colour): no model to fit, trust the outline
         return np.ones(crop.shape[:2], np.float32)
