@@ -9,8 +9,10 @@ import cv2
 import numpy as np
 
 from engine.faces.align import INNER_LIPS, mouth_opening
+from engine.faces.quality import turn
 
 WIDE_OPEN = (0.035, 0.06)  # inner-lip gap / face height: from ajar (a shut mouth misread may be) to clearly open
+FRONTAL = (0.15, 0.25)  # |yaw| (quality.turn): up to the first the inner lips are trusted, past the second not
 OPEN_ENOUGH = 0.012  # inner-lip gap / face height above which the actor's own mouth interior is used
 
 
@@ -133,11 +135,13 @@ def actor_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray,
     lips = _poly_mask((size, size), np.asarray(target, np.float32)[48:60], blur=max(3, size // 96))
     opening = cavity(source, source_lm)
     wide = float(np.clip((mouth_opening(source_lm) - WIDE_OPEN[0]) / (WIDE_OPEN[1] - WIDE_OPEN[0]), 0.0, 1.0))
+    wide *= float(np.clip((FRONTAL[1] - abs(turn(source_lm))) / (FRONTAL[1] - FRONTAL[0]), 0.0, 1.0))
     if wide > 0:
-        # clearly open: all between the actor's inner lips is the inside of the mouth, whatever it shows (on a
-        # small or soft face the cavity test misses teeth and a pale tongue, and the new lips parted over their
-        # own stretched pink: the mouth read as barely open). Moved with the whole mouth, as the cavity is:
-        # fitted to the new inner lips instead, it wobbled with their noise, and read as less open
+        # clearly open, on a face turned little: all between the actor's inner lips is the inside of the mouth,
+        # whatever it shows (on a small or soft face the cavity test misses teeth and a pale tongue, and the new
+        # lips parted over their own stretched pink: the mouth read as barely open). Moved with the whole mouth,
+        # as the cavity is: fitted to the new inner lips instead, it wobbled with their noise, and read as less
+        # open. On a turned face the predictor's inner lips are not to be trusted (see ``cavity``).
         inner = _poly_mask((size, size), np.asarray(source_lm, np.float32)[INNER_LIPS], blur=3)
         opening = np.maximum(opening, wide * inner)
     alpha = cv2.warpAffine(opening, m, (size, size)) * lips
