@@ -17,6 +17,9 @@ class DetectConfig:
     min_side: int = 64  # smaller images cannot show a usable face
     upsample: int = 1  # dlib upsampling passes: finds faces down to ~40 px
     min_face_fraction: float = 0.04  # a face narrower than this share of the photo is too small to use
+    # detector confidence a face needs: as much as the face set's finder asks (landmarks.FindConfig), so a photo
+    # the swap would learn from is not refused here (a selfie in glasses scored -0.15 and was refused at 0)
+    min_score: float = -0.2
     max_bytes: int = 25 * 1024 * 1024  # refuse huge files outright
 
 
@@ -72,7 +75,7 @@ def detect_faces(path: Path, config: DetectConfig = DetectConfig()) -> list[Face
 
 
 def _detect(image, config: DetectConfig) -> list[FaceBox]:
-    rects, scores, _ = _detector().run(image, config.upsample, 0.0)
+    rects, scores, _ = _detector().run(image, config.upsample, config.min_score)
     boxes = [FaceBox(r.left(), r.top(), r.right(), r.bottom(), float(s)) for r, s in zip(rects, scores)]
     return sorted(boxes, key=lambda b: b.width, reverse=True)
 
