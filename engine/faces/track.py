@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from engine.errors import Cancelled, FaceError
+from engine.faces.edges import lm_bbox, look_back, skin_chroma, still_there
 from engine.faces.landmarks import (FindConfig, box_iou, detect_boxes, detect_near, distance, embedding,
                                     group_by_identity, shape_at, shape_robust)
 from engine.faces.smooth import OneEuroConfig, smooth_track
@@ -37,6 +38,7 @@ class TrackConfig:
     same_face: float = 0.55  # ...or when its embedding is this close to the track's
     embed_every: int = 8  # embed a track's face every N of its detection frames
     max_misses: int = 2  # detection passes a track may miss before it ends
+    edge_frames: int = 8  # at most this many frames followed past the last detection are kept up to a cut
     min_frames: int = 3  # shorter tracks are dropped (flickers of false detections)
     min_detections: int = 2  # a track the detector found only once is a false alarm (SORT's min hits)
     same_person: float = 0.5  # tracks whose mean embeddings are this close are one identity
@@ -136,15 +138,14 @@ class _Open:
     misses: int = 0
     detections: int = 0
     seen: int = 0  # frames up to the last one the detector (full pass or the search near it) found the face in
-
-
-def _lm_bbox(lm: np.ndarray) -> np.ndarray:
-    return np.array([lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max(), lm[:, 1].max()], np.float32)
+    to_edge: bool = False  # followed up to a cut or the clip's end (not lost mid-shot)
+    skin: np.ndarray | None = None  # its skin colour when last found (edges.skin_chroma)
+    strayed: bool = False  # a frame followed since then did not look like that face
 
 
 def _follow_box(track: _Open, w: int, h: int) -> tuple[int, int, int, int]:
     """Where the detector would put the box now: last landmarks' bbox plus the last detection's offset."""
-    b = _lm_bbox(track.points[-1]) + track.offset
+    b = lm_bbox(track.points[-1]) + track.offset
     return (int(max(0, b[0])), int(max(0, b[1])), int(min(w - 1, b[2])), int(min(h - 1, b[3])))
 
 
@@ -154,11 +155,18 @@ class _Tracker:
         self.open: list[_Open] = []
         self.closed: list[_Open] = []
         self.next_id = 0
+        self.recent: list[tuple[int, np.ndarray]] = []  # the last few frames of this shot, oldest first
+        self.shot_start: int | None = None
 
     def shape(self, rgb: np.ndarray, box) -> np.ndarray:
         return shape_robust(rgb, box) if self.config.robust else shape_at(rgb, box)
 
     def step(self, i: int, rgb: np.ndarray, detect: bool) -> None:
+        self.shot_start = i if self.shot_start is None else self.shot_start
+        self._step(i, rgb, detect)
+        self.recent = (self.recent + [(i, rgb)])[-max(self.config.detect_every, self.config.search_every):]
+
+    def _step(self, i: int, rgb: np.ndarray, detect: bool) -> None:
         h, w = rgb.shape[:2]
         if detect:
             self._detect(i, rgb)
@@ -170,13 +178,10 @@ class _Tracker:
                 found = detect_near(rgb, box, self.config.find) if self.config.refind else None
                 if found is not None:  # the detector's own box: the landmarks it gives are the steadiest
                     lm = self.shape(rgb, found)
-                    t.offset = np.array(found, np.float32) - _lm_bbox(lm)
+                    t.offset = np.array(found, np.float32) - lm_bbox(lm)
                 else:
                     lm = self.shape(rgb, box)
-                t.frames.append(i)
-                t.points.append(lm)
-                if found is not None:
-                    t.seen = len(t.frames)
+                self._add(t, i, rgb, lm, found is not None)
 
     def _detect(self, i: int, rgb: np.ndarray) -> None:
         cfg = self.config
@@ -185,6 +190,7 @@ class _Tracker:
         predicted = {t.id: _follow_box(t, w, h) for t in self.open}
         taken: set[int] = set()
         matches: dict[int, tuple] = {}
+        born: list[_Open] = []
         for box, score in found:  # largest first; each detection continues the best-overlapping track
             best = max(((t, box_iou(box, predicted[t.id])) for t in self.open if t.id not in taken),
                        key=lambda x: x[1], default=(None, 0.0))
@@ -203,6 +209,7 @@ class _Tracker:
             t = _Open(self.next_id)
             self.next_id += 1
             self.open.append(t)
+            born.append(t)
             taken.add(t.id)
             matches[t.id] = (box, lm, emb)
         for t in list(self.open):
@@ -215,21 +222,38 @@ class _Tracker:
                 else:  # the detector blinked (blur, a turn): follow the landmarks through it
                     box = predicted[t.id]
                     if box[2] - box[0] >= 8 and box[3] - box[1] >= 8:
-                        t.frames.append(i)
-                        t.points.append(self.shape(rgb, box))
+                        self._add(t, i, rgb, self.shape(rgb, box), False)
                 continue
             box, lm = m[0], m[1]
             t.misses = 0
             t.box = box
-            t.offset = np.array(box, np.float32) - _lm_bbox(lm)
-            t.frames.append(i)
-            t.points.append(lm)
-            t.seen = len(t.frames)
+            t.offset = np.array(box, np.float32) - lm_bbox(lm)
+            self._add(t, i, rgb, lm, True)
             if len(m) > 2:
                 t.embeddings.append(m[2])
             elif t.detections % cfg.embed_every == 0:
                 t.embeddings.append(embedding(rgb, lm))
             t.detections += 1
+        for t in born:
+            self._look_back(t)
+
+    @staticmethod
+    def _add(t: _Open, i: int, rgb: np.ndarray, lm: np.ndarray, found: bool) -> None:
+        """Frame ``i`` of track ``t``: its face found by the detector, or followed by its landmarks alone."""
+        t.frames.append(i)
+        t.points.append(lm)
+        if found:
+            t.seen, t.skin, t.strayed = len(t.frames), skin_chroma(rgb, lm), False
+        elif not still_there(rgb, lm, t.points[t.seen - 1], t.skin):
+            t.strayed = True
+
+    def _look_back(self, t: _Open) -> None:
+        """A face the detector has just found was often on screen a few frames before (see edges.py)."""
+        find = (lambda rgb, box: detect_near(rgb, box, self.config.find)) if self.config.refind else (lambda *_: None)
+        back = look_back(self.recent, self.shot_start, t.box, t.points[-1], t.skin, self.shape, find)
+        t.frames = [j for j, _ in back] + t.frames
+        t.points = [lm for _, lm in back] + t.points
+        t.seen += len(back)
 
     def _refound(self, rgb: np.ndarray, track: _Open, box, matches: dict[int, tuple]) -> tuple | None:
         """A followed face the full-frame pass missed (its score dips below the threshold when a head tips
@@ -249,15 +273,21 @@ class _Tracker:
 
     def cut(self) -> None:
         """A shot change: whoever is on screen now starts a new track (nothing is smoothed across a cut)."""
+        for t in self.open:
+            t.to_edge = True
         self.closed += self.open
-        self.open = []
+        self.open, self.recent, self.shot_start = [], [], None
 
     def finish(self) -> list[_Open]:
+        for t in self.open:  # at the clip's end
+            t.to_edge = True
         out = self.closed + self.open
         self.open, self.closed = [], []
         for t in out:
-            # the frames after the face was last found are guesses where it had gone: drop them
-            t.frames, t.points = t.frames[:t.seen], t.points[:t.seen]
+            # the frames after the face was last found are guesses where it had gone: dropped, unless they
+            # lead on that face to the shot's end (a face turning or blurring as the shot ends is still there)
+            if not (t.to_edge and not t.strayed and len(t.points) - t.seen <= self.config.edge_frames):
+                t.frames, t.points = t.frames[:t.seen], t.points[:t.seen]
         return out
 
 

@@ -29,8 +29,11 @@ def _keep(clip, end_s=None, every=1, faces=None):
 
 
 def test_the_glasses_of_the_man_in_the_close_up_are_kept_whole(tos_clip, tos_faces):
-    seen, wearing, (mask, a) = _keep(tos_clip, faces=tos_faces)
+    seen, wearing, _ = _keep(tos_clip, faces=tos_faces)
     assert seen >= 80 and wearing >= 0.9 * seen  # he wears them from the first frames to the last
+    # the frame's shape, on the last frame the detector found him in (after it, his head tips down behind a
+    # passing light and is followed to the cut with landmarks read less well: a nose a little high, and so on)
+    _, _, (mask, a) = _keep(tos_clip, faces=tos_faces.window(0.0, 182 / 24))
     frame = mask > 0.5
     share = frame.mean()
     assert 0.005 < share < 0.12, f"the glasses frame covers {share:.1%} of the face crop"
