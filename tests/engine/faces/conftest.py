@@ -28,3 +28,11 @@ def person_b(shared_data):
 @pytest.fixture(scope="session")
 def address_clip(shared_data) -> Path:
     return shared_data / "footage" / "pd_wh_weekly_address_obama_working_families.mp4"
+
+
+@pytest.fixture(scope="session")
+def selfie_faces(shared_data):
+    """The selfie video of three friends (17 s, 13 cuts) tracked whole, once (about 30 s on 2 cores)."""
+    from engine.faces.track import track_video
+
+    return track_video(shared_data / "footage" / "ccby_openmpf_new_face_video-90_selfie.mp4")

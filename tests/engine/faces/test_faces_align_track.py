@@ -116,6 +116,15 @@ def test_a_face_is_followed_only_while_it_is_there(tos_clip, tmp_path):
     assert not still_there(shot[26], on_robot, lm, skin_chroma(shot[20], lm))
     assert still_there(moved, shape_robust(moved, box), lm, skin_chroma(shot[20], lm))
 
+
+def test_the_three_friends_of_a_selfie_video_are_three_actors(selfie_faces):
+    """The selfie video shows three friends in turn, across many cuts. Each must be one actor, or `swap` (and
+    a film) puts the cast member on some of her shots and leaves her own face in the others: the woman in the
+    orange jacket was two actors, one of her tracks known by a single poor frame."""
+    assert len(selfie_faces.identities) == 3, [(i.id, i.frames) for i in selfie_faces.identities]
+    orange = {t.identity for t in selfie_faces.tracks if t.at(20) is not None or t.at(200) is not None}
+    assert len(orange) == 1, "her shots at frames 20 and 200 are two actors"
+
 def test_lips_hold_still_when_the_face_box_moves_a_little(tos_clip):
     """On the turned close-up in glasses, one box's lips jump when the box moves by 3%; the tracker's
     landmarks (the median over nudged boxes) barely move: the swapped mouth does not chatter."""
