@@ -11,7 +11,8 @@ the learned ensemble (when asked). Columns: identity (share of frames closer to 
 the actor; share within 0.6), mouth-opening correlation with the source (and its floor: the untouched
 source against itself measured from a box 3% to the side; no swap can be measured above it; and, per clip, how
 well two readings of the source agree, as it is and mirrored: a swap is read with errors of its own), jitter (swapped shake / source
-shake; 1.0 = as steady), conversion frames/s (tracking included) and its ratio to a plain decode +
+shake of the landmarks read from each; 1.0 = as steady), flicker (the same for the face's pixels: no predictor in
+between, whose reading noise on a generated face is no shake a viewer sees), conversion frames/s (tracking included) and its ratio to a plain decode +
 encode of the same clip in this process. The last case (SOFT) is an address made small and soft, as the
 close-up is: its mouth is also scored against the sharp original's, which the predictor reads reliably. Uses ../shared/data (internal only: the swapped videos are
 written to a temporary folder and deleted; never publish swaps of these people).
@@ -130,7 +131,8 @@ def run_case(clip: Path, photos: list[Path], learned: str | None, tmp: Path, sha
         rows.append({"variant": name, "size": f"{faces.width}x{faces.height}",
                      "fps": fps, "ratio": fps / reference, **score.as_dict(), "mouth_vs_sharp": truth})
         print(f"  {rows[-1]['variant']:<26} identity {score.identity_closer:5.0%} closer, {score.identity_within:5.0%} within 0.6 | "
-              f"mouth r {score.mouth_correlation:5.2f} (floor {score.mouth_floor:4.2f}) | jitter x{score.jitter_ratio:4.2f} | "
+              f"mouth r {score.mouth_correlation:5.2f} (floor {score.mouth_floor:4.2f}) | jitter x{score.jitter_ratio:4.2f}, "
+              f"flicker x{score.flicker_ratio:4.2f} | "
               f"{fps:5.1f} frames/s at {rows[-1]['size']} ({fps / reference:.2f}x a plain decode+encode at {reference:.0f})"
               + (f" | mouth r {truth:5.2f} against the sharp original" if sharp else ""), flush=True)
     return rows

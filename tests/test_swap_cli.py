@@ -45,7 +45,7 @@ def test_swap_puts_a_cast_member_onto_the_clip_and_reports_figures(cast_b, close
     assert figures["identity_closer"] >= 0.5
     assert figures["members"] == {"geometric": figures["swapped_frames"]}
     assert figures["scored_frames"] == figures["swapped_frames"]  # every swapped frame is scored
-    for key in ("mouth_correlation", "mouth_floor", "jitter_ratio", "frames_per_second", "identity_within"):
+    for key in ("mouth_correlation", "mouth_floor", "jitter_ratio", "flicker_ratio", "frames_per_second", "identity_within"):
         assert key in figures
     bare = tmp_path / "bare.mp4"
     assert cli(["swap", "--cast", "bea", "--video", str(close_up), "--out", str(bare), "--glasses", "remove",

@@ -3,13 +3,16 @@
 - identity: share of swapped frames whose face embedding is closer to the cast member than to the
   source actor, and share within 0.6 (dlib's same-person threshold) of the cast member;
 - expression: correlation of mouth opening (inner-lip gap / face height) between source and swapped frames;
-- jitter: frame-to-frame landmark shake of the swapped face over the source's (1.0 = as steady).
+- jitter: frame-to-frame landmark shake of the swapped face over the source's (1.0 = as steady);
+- flicker: the same for the face's pixels, with no landmark predictor in between (its reading noise on a
+  generated face is not the same as on the source's, and is no shake a viewer sees).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from engine.faces.align import MIRROR, mouth_opening
@@ -29,6 +32,7 @@ class SwapScore:
     mouth_correlation: float
     jitter_ratio: float  # swapped shake / source shake
     mouth_floor: float  # the untouched source measured from a box 3% to the side: what this measure can resolve
+    flicker_ratio: float = float("nan")  # swapped face's pixel flicker / the source's (1.0 = as steady)
 
     def as_dict(self) -> dict:
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -64,6 +68,7 @@ def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np
     longest = max(tracks, key=lambda t: len(t.frames))
     run = set(longest.frames[:jitter_frames].tolist())
     src_mouth, out_mouth, floor_mouth, closer, within, dists, src_pts, out_pts = [], [], [], [], [], [], [], []
+    flicker = _Flicker()
     start_s = source.first_frame / source.fps
     for (i, src), (_, out) in zip(read_frames(Path(source.path), start_s), read_frames(swapped)):
         if i not in sampled and i not in run:
@@ -74,6 +79,7 @@ def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np
         if i in run:
             src_pts.append(lm_src)
             out_pts.append(lm_out)
+            flicker.add(i, src, out, lm)
         if i in sampled:
             emb = embedding(out, lm_out)
             d_cast, d_actor = distance(emb, cast_embedding), distance(emb, actor_emb)
@@ -88,7 +94,34 @@ def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np
     j_src, j_out = jitter(np.array(src_pts)), jitter(np.array(out_pts))
     return SwapScore(len(closer), float(np.mean(closer)) if closer else 0.0, float(np.mean(within)) if within else 0.0,
                      float(np.median(dists)) if dists else float("nan"), _corr(src_mouth, out_mouth),
-                     j_out / j_src if j_src > 0 else float("nan"), _corr(src_mouth, floor_mouth))
+                     j_out / j_src if j_src > 0 else float("nan"), _corr(src_mouth, floor_mouth), flicker.ratio())
+
+
+class _Flicker:
+    """Pixel flicker of a face, swapped and source: the mean absolute second difference over time of the grey
+    pixels in the face's box (what shakes or flashes, with steady motion taken out), over consecutive frames."""
+
+    def __init__(self) -> None:
+        self.window: list[tuple[int, np.ndarray, np.ndarray, tuple[int, int, int, int]]] = []
+        self.src = self.out = 0.0
+
+    def add(self, i: int, src: np.ndarray, out: np.ndarray, lm: np.ndarray) -> None:
+        grey = lambda rgb: cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)  # noqa: E731
+        box = tuple(int(v) for v in (lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max() + 1, lm[:, 1].max() + 1))
+        if self.window and self.window[-1][0] != i - 1:
+            self.window = []
+        self.window = (self.window + [(i, grey(src), grey(out), box)])[-3:]
+        if len(self.window) == 3:
+            x0, y0, x1, y1 = self.window[1][3]
+            x0, y0 = max(0, x0), max(0, y0)
+            if x1 - x0 < 2 or y1 - y0 < 2:
+                return
+            for k, attr in ((1, "src"), (2, "out")):
+                a, b, c = (w[k][y0:y1, x0:x1] for w in self.window)
+                setattr(self, attr, getattr(self, attr) + float(np.abs(c - 2 * b + a).mean()))
+
+    def ratio(self) -> float:
+        return self.out / self.src if self.src > 0 else float("nan")
 
 
 def _mirrored_shape(rgb, box) -> np.ndarray:

@@ -31,6 +31,24 @@ def test_swapped_face_is_the_cast_member_with_the_actors_expression(swapped, per
     assert score.identity_within >= 0.6, score
     assert score.mouth_correlation >= 0.5, score
     assert score.jitter_ratio <= 1.5, score
+    assert score.flicker_ratio <= 1.0, score  # its pixels no less steady than his
+
+
+def test_the_flicker_measure_sees_a_face_that_shakes(swapped, person_b, tmp_path):
+    """The same swap with its face moved two pixels left and right on alternate frames (the shake of a face
+    pasted a little off each frame) reads as flickering more than the actor's face."""
+    result, out = swapped
+    shaken = tmp_path / "shaken.mp4"
+    w = VideoWriter(shaken, result.faces.width, result.faces.height, result.faces.fps)
+    for i, rgb in read_frames(out):
+        lm = result.faces.landmarks_of(result.actor, i)
+        if lm is not None:
+            x0, y0, x1, y1 = (int(v) for v in (*lm.min(0), *lm.max(0)))
+            rgb[y0:y1, x0:x1] = np.roll(rgb[y0:y1, x0:x1], 2 if i % 2 else -2, axis=1)
+        w.write(rgb)
+    w.close()
+    score = score_swap(result.faces, result.actor, shaken, person_b.mean_embedding, every=6, limit=5, jitter_frames=40)
+    assert score.flicker_ratio > 1.5, score
 
 
 def test_a_second_reading_of_the_mouth_agrees_on_a_clear_face_and_not_on_a_blurred_turned_one(swapped, tos_faces):
