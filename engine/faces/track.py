@@ -315,13 +315,14 @@ def track_video(path: Path, start_s: float = 0.0, end_s: float | None = None, co
 
     info = clip_info(path)
     tracker = _Tracker(config)
-    first, n, last_detect, previous = None, 0, None, None
+    first, n, last_detect, previous, cuts = None, 0, None, None, []
     total = max(1, int(((end_s or info.frames / info.fps) - start_s) * info.fps))
     for i, rgb in read_frames(path, start_s, end_s):
         first = i if first is None else first
         thumb = cv2.resize(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
         if previous is not None and np.abs(thumb - previous).mean() > config.cut_threshold:
             tracker.cut()
+            cuts.append(i)
             last_detect = None
         previous = thumb
         since = i - last_detect if last_detect is not None else None
@@ -342,5 +343,33 @@ def track_video(path: Path, start_s: float = 0.0, end_s: float | None = None, co
         tracks.append(Track(t.id, np.array(t.frames), smooth_track(raw, info.fps, config.smooth), raw,
                             np.mean(t.embeddings, 0).astype(np.float32)))
     identities = cluster(tracks, config.same_person)
+    tracks = bridge(tracks, cuts, config.edge_frames, lambda raw: smooth_track(raw, info.fps, config.smooth))
+    identities = [Identity(i.id, i.embedding, [t.id for t in tracks if t.identity == i.id],
+                           sum(len(t.frames) for t in tracks if t.identity == i.id), i.face_height) for i in identities]
     log.info("%s: %d frames, %d face tracks, %d people", Path(path).name, n, len(tracks), len(identities))
     return VideoFaces(str(path), info.fps, info.width, info.height, first, n, tracks, identities)
+
+
+def bridge(tracks: list[Track], cuts: list[int], max_gap: int, smooth) -> list[Track]:
+    """Two tracks of one person a few frames apart in one shot (at most ``max_gap``; no cut between them) are
+    one track: the detector lost the face for a moment (the selfie video's speaker, her forehead past the
+    frame's top for 4 frames), and the gap would flash the actor's own face mid-shot. The gap's landmarks run
+    straight from one track's last to the next one's first; the whole is smoothed again (``smooth``)."""
+    out: list[Track] = []
+    for t in sorted(tracks, key=lambda t: (t.identity, int(t.frames[0]))):
+        prev = out[-1] if out and out[-1].identity == t.identity else None
+        gap = int(t.frames[0]) - int(prev.frames[-1]) - 1 if prev is not None else -1
+        if prev is None or not 0 < gap <= max_gap or any(prev.frames[-1] < c <= t.frames[0] for c in cuts):
+            out.append(t)
+            continue
+        w = (np.arange(1, gap + 1, dtype=np.float32) / (gap + 1))[:, None, None]
+        raw = np.concatenate([prev.raw, (1 - w) * prev.raw[-1] + w * t.raw[0], t.raw]).astype(np.float32)
+        frames = np.arange(int(prev.frames[0]), int(t.frames[-1]) + 1)
+        if len(frames) != len(raw):  # a track with holes of its own: left as it is
+            out.append(t)
+            continue
+        n_a, n_b = len(prev.frames), len(t.frames)
+        emb = ((n_a * prev.embedding + n_b * t.embedding) / (n_a + n_b)).astype(np.float32)
+        out[-1] = Track(prev.id, frames, smooth(raw), raw, emb, prev.identity)
+    return sorted(out, key=lambda t: t.id)
+

@@ -124,6 +124,10 @@ def test_the_three_friends_of_a_selfie_video_are_three_actors(selfie_faces):
     assert len(selfie_faces.identities) == 3, [(i.id, i.frames) for i in selfie_faces.identities]
     orange = {t.identity for t in selfie_faces.tracks if t.at(20) is not None or t.at(200) is not None}
     assert len(orange) == 1, "her shots at frames 20 and 200 are two actors"
+    # in the shot from frame 173 the detector loses her for four frames (her forehead past the frame's top): she
+    # is still there, and her face stays on through them
+    held = [i for i in range(173, 215) if any(t.at(i) is not None for t in selfie_faces.tracks if t.identity in orange)]
+    assert len(held) == 42, sorted(set(range(173, 215)) - set(held))
 
 def test_lips_hold_still_when_the_face_box_moves_a_little(tos_clip):
     """On the turned close-up in glasses, one box's lips jump when the box moves by 3%; the tracker's
