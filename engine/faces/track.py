@@ -41,7 +41,9 @@ class TrackConfig:
     # people are three actors (tracking 1% slower there, 13% on the group of five)
     embed_every: int = 4
     max_misses: int = 2  # detection passes a track may miss before it ends
-    edge_frames: int = 8  # at most this many frames followed past the last detection are kept up to a cut
+    # at most this many frames followed past the last detection are kept up to a cut, and at most this many frames
+    # apart two tracks of one person in one shot are joined (edges.py, ``bridge``)
+    edge_frames: int = 8
     min_frames: int = 3  # shorter tracks are dropped (flickers of false detections)
     min_detections: int = 2  # a track the detector found only once is a false alarm (SORT's min hits)
     same_person: float = 0.5  # tracks whose mean embeddings are this close are one identity
