@@ -26,6 +26,13 @@ def lm_bbox(lm: np.ndarray) -> np.ndarray:
     return np.array([lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max(), lm[:, 1].max()], np.float32)
 
 
+def follow_box(lm: np.ndarray, offset: np.ndarray, w: int, h: int) -> Box:
+    """Where the detector would put its box for these landmarks (their bbox plus the last detection's offset
+    from it), inside a ``w`` x ``h`` frame."""
+    b = lm_bbox(lm) + offset
+    return int(max(0, b[0])), int(max(0, b[1])), int(min(w - 1, b[2])), int(min(h - 1, b[3]))
+
+
 def skin_chroma(rgb: np.ndarray, lm: np.ndarray) -> np.ndarray | None:
     """The mean colour (Lab a, b) on the cheeks and the nose's sides of the face with these landmarks."""
     polys = cheeks(np.asarray(lm, np.float32))
@@ -68,9 +75,7 @@ def look_back(recent: list[tuple[int, np.ndarray]], shot_start: int, box: Box, l
     offset = np.asarray(box, np.float32) - lm_bbox(lm)
     current = anchor = lm
     for j, rgb in reversed(recent):
-        h, w = rgb.shape[:2]
-        b = lm_bbox(current) + offset
-        b = (int(max(0, b[0])), int(max(0, b[1])), int(min(w - 1, b[2])), int(min(h - 1, b[3])))
+        b = follow_box(current, offset, rgb.shape[1], rgb.shape[0])
         if b[2] - b[0] < 8 or b[3] - b[1] < 8:
             break
         found = find(rgb, b)

@@ -97,6 +97,10 @@ def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np
                      j_out / j_src if j_src > 0 else float("nan"), _corr(src_mouth, floor_mouth), flicker.ratio())
 
 
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
 class _Flicker:
     """Pixel flicker of a face, swapped and source: the mean absolute second difference over time of the grey
     pixels in the face's box (what shakes or flashes, with steady motion taken out), over consecutive frames."""
@@ -106,19 +110,20 @@ class _Flicker:
         self.src = self.out = 0.0
 
     def add(self, i: int, src: np.ndarray, out: np.ndarray, lm: np.ndarray) -> None:
-        grey = lambda rgb: cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)  # noqa: E731
         box = tuple(int(v) for v in (lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max() + 1, lm[:, 1].max() + 1))
         if self.window and self.window[-1][0] != i - 1:
             self.window = []
-        self.window = (self.window + [(i, grey(src), grey(out), box)])[-3:]
-        if len(self.window) == 3:
-            x0, y0, x1, y1 = self.window[1][3]
-            x0, y0 = max(0, x0), max(0, y0)
-            if x1 - x0 < 2 or y1 - y0 < 2:
-                return
-            for k, attr in ((1, "src"), (2, "out")):
-                a, b, c = (w[k][y0:y1, x0:x1] for w in self.window)
-                setattr(self, attr, getattr(self, attr) + float(np.abs(c - 2 * b + a).mean()))
+        self.window = (self.window + [(i, _grey(src), _grey(out), box)])[-3:]
+        if len(self.window) < 3:
+            return
+        x0, y0, x1, y1 = self.window[1][3]
+        x0, y0 = max(0, x0), max(0, y0)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return
+        (_, s0, o0, _), (_, s1, o1, _), (_, s2, o2, _) = self.window
+        box_of = np.s_[y0:y1, x0:x1]
+        self.src += float(np.abs(s2[box_of] - 2 * s1[box_of] + s0[box_of]).mean())
+        self.out += float(np.abs(o2[box_of] - 2 * o1[box_of] + o0[box_of]).mean())
 
     def ratio(self) -> float:
         return self.out / self.src if self.src > 0 else float("nan")

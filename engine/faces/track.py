@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from engine.errors import Cancelled, FaceError
-from engine.faces.edges import lm_bbox, look_back, skin_chroma, still_there
+from engine.faces.edges import follow_box, lm_bbox, look_back, skin_chroma, still_there
 from engine.faces.landmarks import (FindConfig, box_iou, detect_boxes, detect_near, distance, embedding,
                                     group_by_identity, shape_at, shape_robust)
 from engine.faces.smooth import OneEuroConfig, smooth_track
@@ -150,8 +150,7 @@ class _Open:
 
 def _follow_box(track: _Open, w: int, h: int) -> tuple[int, int, int, int]:
     """Where the detector would put the box now: last landmarks' bbox plus the last detection's offset."""
-    b = lm_bbox(track.points[-1]) + track.offset
-    return (int(max(0, b[0])), int(max(0, b[1])), int(min(w - 1, b[2])), int(min(h - 1, b[3])))
+    return follow_box(track.points[-1], track.offset, w, h)
 
 
 class _Tracker:
