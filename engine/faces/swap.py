@@ -23,7 +23,7 @@ from engine.faces.align import ALIGN_SIZE, align, align_matrix, invert, transfor
 from engine.faces.convert.blend import paste
 from engine.faces.convert.colour import ColourMatch
 from engine.faces.convert.glasses import GlassesConfig, GlassesKeeper
-from engine.faces.convert.occlusion import OcclusionConfig, held, held_lips, occluder_mask, toned
+from engine.faces.convert.occlusion import OcclusionConfig, SkinMemory, held, held_lips, occluder_mask, toned
 from engine.faces.convert.silhouette import SilhouetteConfig, SilhouetteKeeper, far_lens
 from engine.faces.lipsync import drive
 from engine.faces.mark import add_mark
@@ -102,6 +102,7 @@ class _Composer:
         self.glasses: dict[int, GlassesKeeper] = collections.defaultdict(lambda: GlassesKeeper(glasses))
         self.outline: dict[int, SilhouetteKeeper] = collections.defaultdict(
             lambda: SilhouetteKeeper(options.silhouette))
+        self.skin: dict[int, SkinMemory] = collections.defaultdict(lambda: SkinMemory(options.occlusion))
         self.wins: collections.Counter = collections.Counter()
 
     def run(self, frames: list[np.ndarray], items: list[_Item]) -> None:
@@ -113,10 +114,13 @@ class _Composer:
         batch = AlignedBatch(np.stack([i.aligned.crop for i in items]), np.stack([i.aligned.landmarks for i in items]),
                              targets, self.neutral)
         gen = self._generate(batch)
-        if getattr(self.member, "own_face", False):  # the actor's own pixels: no colour or occluders to fix
+        if getattr(self.member, "own_face", False):  # the actor's own pixels: no colour to match
             self.wins.update(gen.winners or [gen.member] * len(items))
+            if targets is not None:
+                gen, occs = self._own_occluders(batch, gen, items)
             for k, item in enumerate(items):
-                paste(frames[item.slot], gen.faces[k], gen.masks[k], item.aligned.inverse)
+                shown = gen.masks[k] if targets is None else gen.masks[k] * (1.0 - occs[k])
+                paste(frames[item.slot], gen.faces[k], shown, item.aligned.inverse)
             return
         colour = {i.track: self.colour[i.track].state for i in items}  # before this batch's frames moved it
         looks = [self._look(item, gen, k, targets) for k, item in enumerate(items)]
@@ -145,6 +149,17 @@ class _Composer:
                 cut = cut * (1.0 - far_lens(a.landmarks, cut.shape[0]))
             occ = np.maximum(occ, cut)
             paste(frames[item.slot], face, gen.masks[k] * (1.0 - occ), a.inverse)
+
+    def _own_occluders(self, batch: AlignedBatch, gen, items: list[_Item]):
+        """The actor's own face moved by a voice: what comes up in front of it (a straw, a hand) stays in
+        front, and a mouth it covers is not opened by the voice (it follows the actor's, as with a cast
+        member): a mouth drawn open above a straw read as a black hole under the nose."""
+        occs = [self.skin[i.track](i.aligned.crop, i.aligned.landmarks, gen.masks[k]) for k, i in enumerate(items)]
+        weights = np.array([held(o, i.aligned.landmarks, self.options.occlusion) for o, i in zip(occs, items)])
+        if weights.any():
+            targets = batch.targets + weights[:, None, None].astype(np.float32) * (batch.landmarks - batch.targets)
+            gen = self._generate(replace(batch, targets=targets))
+        return gen, occs
 
     def _look(self, item: _Item, gen, k: int, targets: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """The generated face k in the scene's colours, and what stands in front of it."""

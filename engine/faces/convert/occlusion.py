@@ -50,8 +50,13 @@ def occluder_mask(source: np.ndarray, source_lm: np.ndarray, generated: np.ndarr
     """float mask (0..1) of what stands in front of the face, inside ``face_mask``."""
     if not config.enabled:
         return np.zeros(face_mask.shape, np.float32)
-    not_skin = 1.0 - skin_map(source, source_lm, config)
-    should_be_skin = skin_map(generated, generated_lm, config)
+    return in_front(1.0 - skin_map(source, source_lm, config), skin_map(generated, generated_lm, config),
+                    face_mask, config)
+
+
+def in_front(not_skin: np.ndarray, should_be_skin: np.ndarray, face_mask: np.ndarray,
+             config: OcclusionConfig = OcclusionConfig()) -> np.ndarray:
+    """float mask (0..1): what is not skin where skin should be, in blobs that come in from the face's edge."""
     occ = ((not_skin * should_be_skin * (face_mask > 0.5)) > 0.5).astype(np.uint8)
     occ = cv2.morphologyEx(occ, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(occ, connectivity=8)
@@ -66,6 +71,27 @@ def occluder_mask(source: np.ndarray, source_lm: np.ndarray, generated: np.ndarr
     occ = keep[labels].astype(np.float32)
     occ = cv2.dilate(occ, np.ones((3, 3), np.uint8))
     return cv2.GaussianBlur(occ, (5, 5), 0)
+
+
+class SkinMemory:
+    """On the actor's own face (a voice moving their mouth, no cast member), there is no new face to say
+    where skin should be. This remembers, for one track, where the face has shown skin (aligned crop pixels,
+    forgotten over about three seconds): what now covers skin that was there (a straw, a hand, a cup coming
+    up) is in front of the face. A beard, never skin, is not."""
+
+    def __init__(self, config: OcclusionConfig = OcclusionConfig(), forget: float = 0.99) -> None:
+        self.config, self.forget = config, forget
+        self.seen: np.ndarray | None = None
+
+    def __call__(self, crop: np.ndarray, landmarks: np.ndarray, face_mask: np.ndarray) -> np.ndarray:
+        """float mask (0..1) of what stands in front of this frame's face; remembers its skin."""
+        skin = skin_map(crop, landmarks, self.config)
+        occ = np.zeros(face_mask.shape, np.float32)
+        if self.config.enabled and self.seen is not None and self.seen.shape == skin.shape:
+            occ = in_front(1.0 - skin, (self.seen > 0.5).astype(np.float32), face_mask, self.config)
+        self.seen = skin if self.seen is None or self.seen.shape != skin.shape \
+            else np.maximum(skin, self.seen * self.forget)
+        return occ
 
 
 def mouth_middle(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

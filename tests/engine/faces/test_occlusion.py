@@ -68,6 +68,30 @@ def test_the_lips_round_a_straw_are_the_actors(voice, tos_clip, tos_faces, perso
     assert patch < 1.2 * np.median([dark[i] for i in range(155, 161) if i in dark]), patch
 
 
+def test_on_the_actors_own_face_a_voice_opens_no_mouth_over_the_straw(tos_clip, tos_faces, tmp_path):
+    """With no cast member, the actor keeps his face and a voice moves his mouth (how the demo film speaks).
+    When the straw comes up to his mouth, the voice opened a mouth above it anyway: a black hole under his
+    nose on every loud frame. Now the straw stays in front and his mouth is his own round it; before the
+    straw, the voice still opens it. (Needs no cast member: runs on a fresh clone.)"""
+    from engine.faces.models.reanimate import ReanimateMember
+
+    faces = tos_faces.window(5.0, 7.3)
+    actor = faces.main_identity().id
+    out = tmp_path / "own.mp4"
+    mouth = (1.0, 0.0) * (faces.frame_count // 2 + 1)  # a syllable every other frame
+    swap_clip(tos_clip, ReanimateMember(), out, SwapOptions(start_s=5.0, end_s=7.3, mark=False, mouth=mouth),
+              faces=faces)
+    change = _lips_change(tos_clip, out, faces, actor)
+    drinking = [change[i] for i in range(162, 173) if i in change]
+    talking = [change[i] for i in range(122, 150) if i in change]
+    assert len(drinking) >= 8 and len(talking) >= 20
+    assert max(drinking) < 6.0, f"the voice opened his mouth round the straw: {np.round(drinking, 1)}"
+    assert max(talking) > 20.0, "the voice no longer opens his mouth before the straw"
+    ours, his = _under_nose(out, faces, actor), _under_nose(tos_clip, tos_faces, actor)
+    holes = [round(ours[i] - his[i]) for i in range(162, 173) if i in ours and i in his]
+    assert max(holes) < 5, f"darker under his nose than in the footage, by {holes}"
+
+
 def test_an_occluder_beside_the_mouth_is_not_one_in_it():
     """Only what covers the middle of the mouth brings the actor's lips; a patch beside a lip corner (the
     background past a turned cheek) does not, and the lips come in as the mouth is covered, not at once."""
