@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from engine.faces.align import INNER_LIPS, mouth_opening
-from engine.faces.quality import turn
+from engine.faces.quality import edge_blur, turn
 
 WIDE_OPEN = (0.035, 0.06)  # inner-lip gap / face height: from ajar (a shut mouth misread may be) to clearly open
 FRONTAL = (0.15, 0.25)  # |yaw| (quality.turn): up to the first the inner lips are trusted, past the second not
@@ -77,6 +77,20 @@ def drawn_interior(face: np.ndarray, inner: np.ndarray) -> np.ndarray:
         teeth = 0.75 * np.array([222.0, 214.0, 204.0]) + 0.25 * lips  # ivory in the face's light
         out = out * (1 - layer) + teeth * layer
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+DRAWN_BLUR = 0.8  # px: the edge width of a drawn mouth (``_poly_mask``'s 3x3 blur on an anti-aliased polygon)
+
+
+def as_soft_as(face: np.ndarray, landmarks: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """A drawn mouth's mask with edges as soft as the face's own (read round the mouth and nose): a crisp
+    dark mouth on a soft old close-up was a cut-out."""
+    region = np.zeros(face.shape[:2], np.uint8)
+    cv2.fillConvexPoly(region, cv2.convexHull(np.round(landmarks[list(range(3, 14)) + [29]]).astype(np.int32)), 1)
+    width = edge_blur(face, region)
+    if width is None or width <= DRAWN_BLUR + 0.2:
+        return alpha
+    return cv2.GaussianBlur(alpha, (0, 0), float(min(4.0, np.sqrt(width * width - DRAWN_BLUR ** 2))))
 
 
 def cavity(rgb: np.ndarray, landmarks: np.ndarray, darker: float = 0.65) -> np.ndarray:
@@ -171,5 +185,7 @@ def fill_mouth(face: np.ndarray, target: np.ndarray, source: np.ndarray | None, 
     interior = cv2.warpAffine(source, m, (size, size), borderMode=cv2.BORDER_REFLECT) if m is not None \
         else drawn_interior(face, inner_t)
     alpha = _poly_mask(face.shape[:2], inner_t, blur=max(3, size // 96))
+    if m is None:
+        alpha = as_soft_as(face, np.asarray(target, np.float32), alpha)
     face = (face * (1 - alpha[..., None]) + interior * alpha[..., None]).astype(np.uint8)
     return face, (alpha if m is not None else none)

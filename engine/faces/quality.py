@@ -51,3 +51,24 @@ def turn(landmarks: np.ndarray) -> float:
     eye_dist = max(1e-6, float(np.linalg.norm(pts[1] - pts[0])))
     axis = (pts[1] - pts[0]) / eye_dist
     return float(np.dot(pts[2] - eyes_mid, axis) / eye_dist)
+
+
+REBLUR = 2.0  # px: the known blur that ``edge_blur`` compares a picture against
+
+
+def edge_blur(rgb: np.ndarray, region: np.ndarray) -> float | None:
+    """How soft a picture is: the Gaussian width (px) that would blur a sharp edge into its strongest edges
+    inside ``region`` (None when there are too few edges to tell). Blurring an edge of width s by REBLUR
+    lowers its gradient by sqrt(s^2 + REBLUR^2) / s: that ratio, read at the strongest edges, gives s."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    again = cv2.GaussianBlur(grey, (0, 0), REBLUR)
+    mag = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
+    mag_again = np.hypot(cv2.Sobel(again, cv2.CV_32F, 1, 0), cv2.Sobel(again, cv2.CV_32F, 0, 1))
+    inside = region > 0
+    if inside.sum() < 100:
+        return None
+    strong = inside & (mag >= np.percentile(mag[inside], 95)) & (mag > 8.0)
+    if strong.sum() < 20:
+        return None
+    ratio = float(np.median(mag[strong] / np.maximum(mag_again[strong], 1e-3)))
+    return float(REBLUR / np.sqrt(ratio * ratio - 1.0)) if ratio > 1.02 else 4 * REBLUR

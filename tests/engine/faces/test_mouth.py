@@ -196,3 +196,53 @@ def test_on_a_turned_face_the_inner_lips_are_not_trusted(tos_clip, tos_faces, mo
     for crop, lm in seen:
         assert np.array_equal(taken(crop, lm), taken(crop, lm, WIDE_OPEN=(1.0, 2.0)))  # the picture's opening alone
         assert taken(crop, lm, FRONTAL=(1.0, 2.0)).sum() > 1.2 * taken(crop, lm).sum()  # trusted, it takes more
+
+
+def test_how_soft_a_picture_is_is_read_from_its_edges():
+    """``edge_blur`` reads the width of the blur a picture's edges went through (what a drawn mouth must match)."""
+    import cv2
+
+    from engine.faces.quality import edge_blur
+
+    rng = np.random.default_rng(3)
+    sharp = np.zeros((256, 256, 3), np.uint8)
+    for _ in range(40):  # hard-edged shapes, like a face's features
+        x, y, r = rng.integers(20, 236, 2).tolist() + [int(rng.integers(5, 20))]
+        cv2.circle(sharp, (x, y), r, [int(v) for v in rng.integers(0, 255, 3)], -1)
+    region = np.ones((256, 256), np.uint8)
+    for width in (1.0, 2.0, 3.0):
+        read = edge_blur(cv2.GaussianBlur(sharp, (0, 0), width), region)
+        assert abs(read - width) < 0.3 * width, (width, read)
+    assert edge_blur(np.full((256, 256, 3), 128, np.uint8), region) is None  # no edges: nothing to tell
+
+
+def test_a_drawn_mouth_is_as_soft_as_the_face_it_is_drawn_on():
+    """A voice opens a mouth the actor keeps shut, so one is drawn. On a soft old close-up a crisp dark mouth
+    was a cut-out (the demo film's man): its edges are now as soft as the face's own."""
+    import cv2
+
+    from engine.faces.lipsync import drive
+    from engine.faces.mouth import fill_mouth
+
+    s = ALIGN_SIZE
+    jaw = [[0.2 * s + 0.6 * s * k / 16, 0.45 * s + 0.4 * s * np.sin(np.pi * k / 16)] for k in range(17)]
+    brows = [[0.28 * s + 0.05 * s * k, 0.33 * s] for k in range(10)]
+    nose = [[0.5 * s, (0.4 + 0.04 * k) * s] for k in range(4)] + [[(0.46 + 0.02 * k) * s, 0.57 * s] for k in range(5)]
+    eyes = [[0.36 * s, 0.42 * s]] * 6 + [[0.64 * s, 0.42 * s]] * 6
+    lips = [[(0.4 + 0.2 * k / 6) * s, 0.7 * s] for k in range(7)] + [[(0.6 - 0.2 * k / 6) * s, 0.72 * s] for k in range(1, 6)]
+    inner = [[(0.42 + 0.16 * k / 4) * s, 0.705 * s] for k in range(5)] + [[(0.54 - 0.08 * k) * s, 0.705 * s] for k in range(3)]
+    lm = np.array(jaw + brows + nose + eyes + lips + inner, np.float32)
+    sharp = np.full((s, s, 3), (200, 150, 130), np.uint8)  # skin, with hard dark features
+    for x, y in lm[36:48:6]:
+        cv2.ellipse(sharp, (int(x), int(y)), (14, 6), 0, 0, 360, (40, 30, 30), -1)
+    cv2.fillPoly(sharp, [np.round(lm[17:27]).astype(np.int32)], (60, 40, 30))
+    for x in (0.46, 0.54):
+        cv2.circle(sharp, (int(x * s), int(0.58 * s)), 5, (50, 30, 30), -1)
+    target = drive(lm, 1.0)
+    top = int(round(target[[61, 62, 63], 1].mean()))
+    steepest = {}
+    for name, face in (("sharp", sharp), ("soft", cv2.GaussianBlur(sharp, (0, 0), 3.0))):
+        out, _ = fill_mouth(face.copy(), target, None, None)
+        column = out[top - 8:top + 8, s // 2].astype(float).mean(1)
+        steepest[name] = np.abs(np.diff(column)).max()
+    assert steepest["soft"] < 0.6 * steepest["sharp"], steepest
