@@ -17,7 +17,7 @@ from pathlib import Path
 from engine.errors import FaceError
 from engine.faces.align import align, mouth_opening
 from engine.faces.detect import load_rgb
-from engine.faces.landmarks import find_faces
+from engine.faces.landmarks import find_faces_in_photo
 from engine.faces.quality import measure, turn
 from engine.faces.still import VIDEO_EXTS
 
@@ -43,7 +43,7 @@ def photo_tips(paths: list[Path], names: dict[str, str] | None = None) -> list[s
         except FaceError as e:
             log.info("no tip from %s: %s", p.name, e)
             continue
-        faces = find_faces(rgb)
+        faces = find_faces_in_photo(rgb)
         lm = faces[0].landmarks if faces else None
         problems = measure(lm, align(rgb, lm).crop).problems() if faces else ["no face found"]
         if problems:  # extract.build_faceset leaves it out

@@ -1,7 +1,6 @@
 """Face detection with dlib's frontal (HOG) detector, for validating cast photos."""
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,13 +35,6 @@ class FaceBox:
         return self.right - self.left
 
 
-@functools.lru_cache(maxsize=1)
-def _detector():
-    import dlib
-
-    return dlib.get_frontal_face_detector()
-
-
 def load_rgb(path: Path, config: DetectConfig = DetectConfig()):
     """The photo as an RGB uint8 array (EXIF rotation applied, scaled to max_side), or FaceError."""
     import numpy as np
@@ -75,9 +67,12 @@ def detect_faces(path: Path, config: DetectConfig = DetectConfig()) -> list[Face
 
 
 def _detect(image, config: DetectConfig) -> list[FaceBox]:
-    rects, scores, _ = _detector().run(image, config.upsample, config.min_score)
-    boxes = [FaceBox(r.left(), r.top(), r.right(), r.bottom(), float(s)) for r, s in zip(rects, scores)]
-    return sorted(boxes, key=lambda b: b.width, reverse=True)
+    """Found as the face set and the photo tips find them (``landmarks.find_faces_in_photo``): a photo `cast
+    add` accepts is one the swap learns from, and one it refuses, the swap could not use either."""
+    from engine.faces.landmarks import FindConfig, find_faces_in_photo
+
+    faces = find_faces_in_photo(image, FindConfig(upsample=config.upsample, min_score=config.min_score))
+    return [FaceBox(*f.box, f.score) for f in faces]
 
 
 def check_photo(path: Path, config: DetectConfig = DetectConfig()) -> FaceBox:

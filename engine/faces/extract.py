@@ -11,7 +11,7 @@ from engine.errors import FaceError
 from engine.faces.align import align
 from engine.faces.detect import load_rgb
 from engine.faces.faceset import FaceSet
-from engine.faces.landmarks import Face, embedding, find_faces, group_by_identity
+from engine.faces.landmarks import Face, embedding, find_faces, find_faces_in_photo, group_by_identity
 from engine.faces.quality import QualityConfig, measure
 from engine.faces.still import VIDEO_EXTS
 from engine.faces.video import clip_info, read_frames
@@ -53,7 +53,7 @@ def build_faceset(name: str, paths: list[Path], max_per_video: int = 120, qualit
                 _from_video(path, out, max_per_video, quality, notes)
             else:
                 rgb = load_rgb(path)
-                face = _largest(find_faces(rgb), path.name, notes)
+                face = _largest(find_faces_in_photo(rgb), path.name, notes)
                 if face is None:
                     notes.append(f"{path.name}: no face found")
                 else:

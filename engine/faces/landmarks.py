@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -175,6 +175,17 @@ def find_faces(image: np.ndarray, config: FindConfig = FindConfig()) -> list[Fac
     """Every face in an RGB image with its landmarks, largest first."""
     rgb = as_rgb8(image)
     return [Face(box, shape_at(rgb, box), score) for box, score in detect_boxes(rgb, config)]
+
+
+def find_faces_in_photo(image: np.ndarray, config: FindConfig = FindConfig()) -> list[Face]:
+    """Every face in a still photo: looked for as in a video frame, and where that finds none, again at the
+    photo's own size (a photo is read once, so the slower pass is affordable). ``cast add``'s check, the face
+    set and the photo tips all use this, so they agree on which photos show a face."""
+    rgb = as_rgb8(image)
+    faces = find_faces(rgb, config)
+    if not faces and max(rgb.shape[:2]) > config.detect_side:
+        faces = find_faces(rgb, replace(config, detect_side=max(rgb.shape[:2])))
+    return faces
 
 
 def box_from_landmarks(landmarks: np.ndarray) -> tuple[int, int, int, int]:

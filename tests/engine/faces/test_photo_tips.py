@@ -45,3 +45,24 @@ def test_a_photo_the_swap_can_use_is_not_refused(shared_data):
     fs, notes = build_faceset("A", [photo])
     assert len(fs) == 1 and not notes
     assert check_photo(photo).width > 100
+
+
+def test_cast_add_accepts_the_photos_the_swap_learns_from_and_no_others(shared_data):
+    """`cast add` refused one of her photos as showing no face (its check looked at the photo's own size) while
+    the face set, looking as it does in video frames, learned from it. Both now look for faces the same way:
+    the photos accepted are the photos the swap learns from."""
+    from engine.errors import FaceError
+    from engine.faces.detect import check_photo
+    from engine.faces.extract import build_faceset
+
+    photos = sorted((shared_data / "faces" / "ccby_tang_video_person_a").glob("*.jpg"))
+    accepted = set()
+    for photo in photos:
+        try:
+            check_photo(photo)
+            accepted.add(photo.name)
+        except FaceError as e:
+            assert "no face found" in str(e)
+    fs, _ = build_faceset("A", photos)
+    assert "frame_001_t0.0s.jpg" in accepted
+    assert accepted == set(fs.sources) and 0 < len(accepted) < len(photos)
