@@ -40,6 +40,7 @@ def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
                     text = stage_direction(text)  # the play's "Enter X" as the screenplay's "X enters."
                 el = Action(_ending(text, required))
             elif isinstance(el, Dialogue):
+                el, text = _direction_first(el, text, brief)
                 cue = clean_cue(el.character)
                 if not cue or (text.startswith("(") and ")" not in text and not is_required(el, brief)):
                     continue  # no name left, or only a stage direction left open: nothing to speak
@@ -64,6 +65,19 @@ def tidy(sp: Screenplay, max_cast: int, brief: Brief) -> Screenplay:
 TIMES = ("DAY", "NIGHT", "CONTINUOUS", "LATER", "MOMENTS LATER", "DAWN", "DUSK", "MORNING", "EVENING",
          "SAME TIME", "SPACE")
 _LOOSE_HEADING = re.compile(r"^[A-Z][A-Z0-9 .'&-]*? - (" + "|".join(TIMES) + r")[-.]*$")  # "CONTROL ROOM - DAY--"
+
+
+def _direction_first(el: Dialogue, text: str, brief: Brief) -> tuple[Dialogue, str]:
+    """A speech whose first line is a stage direction the sampler left unbalanced ("(to COLONIST (30s, on
+    the lent)"): Fountain reads no parenthetical there, so it was spoken aloud and shown as a subtitle.
+    The line becomes the speech's parenthetical, its brackets put right; the lines after it are the speech."""
+    first, _, rest = text.partition("\n")
+    if el.parenthetical is not None or not rest.strip() or not first.startswith("(") or is_required(el, brief) \
+            or (")" in first and not first.endswith(")")):  # "(beat) Yes." is a line with a pause in it
+        return el, text
+    words = " ".join(first.replace("(", " ").replace(")", " ").split())
+    return replace(el, parenthetical=f"({words})" if words else None, parenthetical_markup=None, markup=None), \
+        rest.strip()
 
 
 def clean_heading(heading: str) -> str:

@@ -136,6 +136,26 @@ def test_tidy_puts_sampled_headings_and_cues_in_shape():
     assert clean_heading("INT. IN") == "" and clean_heading("ext. a moat - night.") == "EXT. A MOAT - NIGHT"
 
 
+def test_a_stage_direction_left_unbalanced_is_not_spoken():
+    """The demo film subtitled (and voiced) "(to COLONIST (30s, barden, on the lent) I can ask...": the sampler
+    opened a bracket twice and closed it once, so Fountain read no parenthetical. Such a first line is the
+    speech's parenthetical now, its brackets put right; a pause inside a line is still spoken as written."""
+    from engine.brief import Brief
+    from engine.screenplay.document import Scene, Screenplay
+    from engine.screenplay.finish import tidy
+    from engine.screenplay.fountain import parse_fountain
+
+    sampled = parse_fountain("INT. LAB - NIGHT\n\nALGERNON\n(to COLONIST (30s, barden, on the lent)\n"
+                             "I can ask your suspire of bound.\n\nNORA\n(whispering\nNot here.\n")
+    assert sampled.scenes[0].elements[0].parenthetical is None  # as Fountain reads it
+    out = tidy(sampled, 4, Brief("T"))
+    assert out.scenes[0].elements == [
+        Dialogue("ALGERNON", "I can ask your suspire of bound.", "(to COLONIST 30s, barden, on the lent)"),
+        Dialogue("NORA", "Not here.", "(whispering)")]
+    kept = tidy(Screenplay("T", {}, [Scene("INT. LAB - NIGHT", [Dialogue("NORA", "(beat) Yes.\nNo.")])]), 4, Brief("T"))
+    assert kept.scenes[0].elements == [Dialogue("NORA", "(beat) Yes.\nNo.")]
+
+
 def test_a_stage_play_gets_a_screenplays_headings_and_transitions():
     from engine.screenplay.corpus import as_screenplay, normalise
     from engine.screenplay.fountain import parse_fountain
