@@ -74,7 +74,8 @@ class Cast(commands.Cog):
                     photos.append(str(dest))
                     still = dest
             except FaceError as e:
-                rejected.append(f"{safe(a.filename, 80)}: {safe(e)}")
+                # the reason names the file as it was sent, not as it was stored ("no face found in 1577...-1.jpg")
+                rejected.append(f"{safe(a.filename, 80)}: {safe(str(e).replace(dest.name, a.filename[:80]))}")
             except discord.HTTPException as e:
                 rejected.append(f"{safe(a.filename, 80)}: download failed ({e.status})")
             finally:

@@ -34,7 +34,7 @@ def test_cast_add_yourself_with_reasons_for_rejected_files(make_stack, discord_d
                                 "video": ("notes.txt", b"hello")})
     text = h.wait_original().content
     assert "You're in the cast with 1 photo(s)" in text
-    assert "sky.png: no face found" in text and "notes.txt: not a photo or video" in text
+    assert "sky.png: no face found in sky.png;" in text and "notes.txt: not a photo or video" in text
     row = get_member(st.db, w.guild_id, w.member_id)
     assert row["consented_by"] == w.member_id and len(row["photos"]) == 1
     folder = st.settings.home / "cast" / str(w.guild_id) / str(w.member_id)
