@@ -5,8 +5,8 @@ since clips are processed offline, so the smoothing adds no lag either way.
 How fast the face moves is read from the head as a whole (the similarity pose of its brows, eyes and nose),
 and all its points share one cutoff per frame. Read point by point, as the filter was first written, the
 predictor's own noise on a soft or turned face reads as speed and opens the filter just where a still head
-needs it most. The lips keep a filter of their own, point by point: speech moves them while the head stays
-still."""
+needs it most. The lips and the chin keep a filter of their own, point by point: speech moves them while the
+head stays still."""
 from __future__ import annotations
 
 import math
@@ -14,23 +14,23 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.faces.align import MOUTH
-
 RIGID = slice(17, 48)  # brows, nose and eyes: the head's pose, without the jaw and lips that speech moves
+SPEECH = np.r_[4:13, 48:68]  # what speech moves: the lips, and the chin with the jaw's lower half
 
 
 @dataclass(frozen=True)
 class OneEuroConfig:
     # Hz: smoothing of a still head (lower = steadier), and how fast the cutoff rises with the head's speed (per
     # face height per second). Against 0.6 Hz with a cutoff per point (beta 8), 0.3 Hz and 2 for the whole head
-    # took the swapped close-up's flicker from 1.25x to 1.05x its source's, the group clip's from 1.22x to 1.13x,
-    # the town halls' from 0.62x to 0.53x; mouth r moved by 0.02 or less (+0.05 on the close-up).
+    # took the swapped close-up's pixel flicker from 1.25x to 1.07x its source's, the group clip's from 1.22x to
+    # 1.15x, the town halls' from 0.62x to 0.53x; mouth r fell by 0.01-0.02 on the addresses and the group clip.
     min_cutoff: float = 0.3
     beta: float = 2.0
     d_cutoff: float = 1.0  # Hz: smoothing of the speed estimate
-    # Hz: the lips' own (None: as the rest of the face), per point with their own beta: speech moves them faster
-    # than a head moves. With 0.6 for the head and 1.2 for the lips, swapped faces shook 0.99x / 0.88x their
-    # source on two addresses (1.03x / 0.89x with 1.2 for all), lips as before
+    # Hz: the lips' and chin's own (None: as the rest of the face), per point with their own beta: speech moves
+    # them faster than a head moves (the chin at the head's cutoff took the close-up's mouth r from 0.42 to
+    # 0.31). With 0.6 for the head and 1.2 for the lips, swapped faces shook 0.99x / 0.88x their source on two
+    # addresses (1.03x / 0.89x with 1.2 for all), lips as before
     mouth_min_cutoff: float | None = 1.2
     mouth_beta: float = 8.0
 
@@ -72,7 +72,7 @@ def smooth_track(points: np.ndarray, fps: float, config: OneEuroConfig = OneEuro
     out = out.astype(np.float32)
     if config.mouth_min_cutoff is not None and pts.shape[1] == 68:  # speech moves the lips faster than a head moves
         lips = replace(config, min_cutoff=config.mouth_min_cutoff, beta=config.mouth_beta)
-        out[:, MOUTH] = _both_ways(pts[:, MOUTH], fps, scale, lips)
+        out[:, SPEECH] = _both_ways(pts[:, SPEECH], fps, scale, lips)
     return out
 
 
