@@ -41,7 +41,7 @@ def test_swap_puts_a_cast_member_onto_the_clip_and_reports_figures(cast_b, close
     assert figures["frames"] == 60 and figures["swapped_frames"] == 60  # all of it: no frame of his own face
     # the cast member in most frames; this clip is the hard case (a turned head behind glasses, a frontal cast
     # photo). The man's glasses stay on the new face, and dlib's identity reads glasses as much as a face, so it
-    # counts fewer frames as hers than when they come off (frontal footage is held to 0.8 in test_faces_swap.py)
+    # could count fewer frames as hers than when they come off (frontal footage is held to 0.8 in test_faces_swap.py)
     assert figures["identity_closer"] >= 0.5
     assert figures["members"] == {"geometric": figures["swapped_frames"]}
     assert figures["scored_frames"] == figures["swapped_frames"]  # every swapped frame is scored
@@ -51,9 +51,11 @@ def test_swap_puts_a_cast_member_onto_the_clip_and_reports_figures(cast_b, close
     assert cli(["swap", "--cast", "bea", "--video", str(close_up), "--out", str(bare), "--glasses", "remove",
                 "--json"]) == 0
     without = json.loads(capsys.readouterr().out)
-    # without his glasses her face reads as hers in most frames, and at least as near her as with them
+    # without his glasses her face reads as hers in most frames, and as near her as with them
     assert without["identity_closer"] >= 0.8
-    assert without["median_distance"] <= figures["median_distance"]
+    # (with the steadier landmarks of 3831cdb the kept glasses no longer cost her identity on these 60 frames:
+    # median distance 0.502 with them, 0.505 without, 100% and 98% of frames closer to her)
+    assert without["median_distance"] <= figures["median_distance"] + 0.02
     # and his glasses are gone from her face: the two swaps differ round the eyes, hardly anywhere else
     from engine.faces.video import read_frames
 
