@@ -23,7 +23,7 @@ class OneEuroConfig:
     # Hz: smoothing of a still head (lower = steadier), and how fast the cutoff rises with the head's speed (per
     # face height per second). Against 0.6 Hz with a cutoff per point (beta 8), 0.3 Hz and 2 for the whole head
     # took the swapped close-up's pixel flicker from 1.25x to 1.07x its source's, the group clip's from 1.22x to
-    # 1.15x, the town halls' from 0.62x to 0.53x; mouth r fell by 0.01-0.02 on the addresses and the group clip.
+    # 1.15x, the town halls' from 0.62x to 0.53x; mouth r fell by 0.01-0.03 on the addresses and the group clip.
     min_cutoff: float = 0.3
     beta: float = 2.0
     d_cutoff: float = 1.0  # Hz: smoothing of the speed estimate
