@@ -67,12 +67,10 @@ def smooth_track(points: np.ndarray, fps: float, config: OneEuroConfig = OneEuro
     if len(pts) < 3:
         return pts.copy()
     scale = float(np.median(pts[:, :, 1].max(1) - pts[:, :, 1].min(1)))
-    out = (_follow(pts, fps, head_speed(pts, fps, scale, config.d_cutoff), config)
-           + _follow(pts[::-1], fps, head_speed(pts[::-1], fps, scale, config.d_cutoff), config)[::-1]) / 2
-    out = out.astype(np.float32)
+    out = _both_ways(pts, lambda x: _follow(x, fps, head_speed(x, fps, scale, config.d_cutoff), config))
     if config.mouth_min_cutoff is not None and pts.shape[1] == 68:  # speech moves the lips faster than a head moves
         lips = replace(config, min_cutoff=config.mouth_min_cutoff, beta=config.mouth_beta)
-        out[:, SPEECH] = _both_ways(pts[:, SPEECH], fps, scale, lips)
+        out[:, SPEECH] = _both_ways(pts[:, SPEECH], lambda x: one_euro(x, fps, scale, lips))
     return out
 
 
@@ -109,10 +107,9 @@ def _follow(x: np.ndarray, fps: float, speed: np.ndarray, config: OneEuroConfig)
     return out
 
 
-def _both_ways(pts: np.ndarray, fps: float, scale: float, config: OneEuroConfig) -> np.ndarray:
-    fwd = one_euro(pts, fps, scale, config)
-    bwd = one_euro(pts[::-1], fps, scale, config)[::-1]
-    return ((fwd + bwd) / 2).astype(np.float32)
+def _both_ways(pts: np.ndarray, one_way) -> np.ndarray:
+    """``one_way`` (a causal filter of a (T, ...) sequence) run forward and backward, averaged: no lag."""
+    return ((one_way(pts) + one_way(pts[::-1])[::-1]) / 2).astype(np.float32)
 
 
 def jitter(points: np.ndarray) -> float:
