@@ -15,10 +15,11 @@ import logging
 from pathlib import Path
 
 from engine.errors import FaceError
-from engine.faces.align import align, mouth_opening
+from engine.faces.align import mouth_opening
 from engine.faces.detect import load_rgb
+from engine.faces.extract import face_problems
 from engine.faces.landmarks import find_faces_in_photo
-from engine.faces.quality import measure, turn
+from engine.faces.quality import turn
 from engine.faces.still import VIDEO_EXTS
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def photo_tips(paths: list[Path], names: dict[str, str] | None = None) -> list[s
             continue
         faces = find_faces_in_photo(rgb)
         lm = faces[0].landmarks if faces else None
-        problems = measure(lm, align(rgb, lm).crop).problems() if faces else ["no face found"]
+        problems = face_problems(rgb, faces[0]) if faces else ["no face found"]
         if problems:  # extract.build_faceset leaves it out
             refused.append(f"{(names or {}).get(str(p), p.name)}: {'; '.join(problems)}")
         else:

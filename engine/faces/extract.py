@@ -11,7 +11,7 @@ from engine.errors import FaceError
 from engine.faces.align import align
 from engine.faces.detect import load_rgb
 from engine.faces.faceset import FaceSet
-from engine.faces.landmarks import Face, embedding, find_faces, find_faces_in_photo, group_by_identity
+from engine.faces.landmarks import Face, embedding, eyes_doubt, find_faces, find_faces_in_photo, group_by_identity
 from engine.faces.quality import QualityConfig, measure
 from engine.faces.still import VIDEO_EXTS
 from engine.faces.video import clip_info, read_frames
@@ -28,9 +28,19 @@ def _largest(faces: list[Face], name: str, notes: list[str]) -> Face | None:
     return faces[0]
 
 
+def face_problems(rgb: np.ndarray, face: Face, quality: QualityConfig = QualityConfig()) -> list[str]:
+    """Why this face cannot be learned from or animated (none: it can): too small, blurred, turned too far, or
+    eyes the two landmark models place apart (``landmarks.eyes_doubt``: a face aligned on the wrong eyes puts
+    everything else in the wrong place)."""
+    problems = measure(face.landmarks, align(rgb, face.landmarks).crop).problems(quality)
+    if not problems and eyes_doubt(rgb, face) > quality.max_eyes_doubt:
+        problems.append("its eyes cannot be placed surely (hair, a helmet's edge or glasses' frames near them)")
+    return problems
+
+
 def _add(rgb, face: Face, label: str, out: dict, quality: QualityConfig, notes: list[str]) -> bool:
     a = align(rgb, face.landmarks)
-    problems = measure(face.landmarks, a.crop).problems(quality)
+    problems = face_problems(rgb, face, quality)
     if problems:
         notes.append(f"{label}: {'; '.join(problems)}")
         return False

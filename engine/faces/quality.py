@@ -14,6 +14,7 @@ class QualityConfig:
     min_face_px: int = 64  # eye-to-mouth-scaled face width in the source image
     min_sharpness: float = 12.0  # variance of the Laplacian of the aligned crop (grey)
     max_yaw: float = 0.45  # |nose offset from the eyes' midline| / eye distance (0 = frontal)
+    max_eyes_doubt: float = 0.1  # eye distances the two landmark models may disagree on the eyes' height
 
 
 @dataclass(frozen=True)
