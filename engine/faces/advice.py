@@ -54,7 +54,7 @@ def photo_tips(paths: list[Path], names: dict[str, str] | None = None) -> list[s
     if refused and not used and not video:
         return [("the face swap cannot use " + ("this photo" if len(refused) == 1 else "any of these photos")
                  + f" ({', '.join(refused)}), so in films from footage the actors keep their own faces: "
-                 "add a closer, sharper photo facing the camera.")]
+                 "add a closer, sharper photo facing the camera, its eyes in plain view.")]
     tips = [f"the face swap leaves out {', '.join(refused)}."] if refused else []
     if not used:
         return tips

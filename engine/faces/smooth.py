@@ -5,10 +5,9 @@ since clips are processed offline, so the smoothing adds no lag either way.
 How fast the face moves is read from the head as a whole (the similarity pose of its brows, eyes and nose),
 and all its points share one cutoff per frame. Read point by point, as the filter was first written, the
 predictor's own noise on a soft or turned face reads as speed and opens the filter just where a still head
-needs it most. The lips and the chin keep a filter of their own, point by point: speech moves them while the
-head stays still. It runs on where they are on the head (their place with the head's pose taken out), and
-they are put back on the smoothed head: so they move with the face as one piece, and a nod is not read as
-speech (nor smoothed as if it were)."""
+needs it most; and a head the predictor reads steadily (a sharp face) is smoothed less, so the new face keeps
+up with it. The lips and the chin keep a filter of their own, point by point: speech moves them while the
+head stays still."""
 from __future__ import annotations
 
 import math
@@ -31,18 +30,20 @@ class OneEuroConfig:
     # ...but a head the predictor reads steadily (a sharp face: its points shake less than ``noisy`` face heights
     # a frame, median) is smoothed less, up to ``sharp_cutoff`` Hz, so the new face keeps up with it: at 0.3 Hz the
     # town halls' face was pasted 4.4 px (1.8% of its height) from where the predictor read the head, since
-    # every small nod was smoothed away; at 2 Hz, 1.5 px, and its mouth r rose from 0.91 to 0.94
-    noisy: float = 0.05
+    # every small nod was smoothed away; now (0.8 Hz there) 2.9 px, and its mouth r rose from 0.91 to 0.93.
+    # A soft face's readings wander slowly rather than shake, which this cannot see: at noisy=0.05 (2 Hz on the
+    # town halls, 1.5 px off) the bench's soft copy of that address shook 1.09x its source, against 0.95x at
+    # 0.3 Hz and 1.00x now (0.5 Hz there)
+    noisy: float = 0.015
     sharp_cutoff: float = 2.0
     d_cutoff: float = 1.0  # Hz: smoothing of the speed estimate
-    # Hz: the lips' and chin's own (None: as the rest of the face), per point with their own beta, on the head
-    # (see the module doc): speech moves them faster than a head moves (the chin at the head's cutoff took the
-    # close-up's mouth r from 0.42 to 0.31). Against 1.2 Hz on the picture, 2.4 Hz on the head took the
-    # close-up's mouth r from 0.42 to 0.51 (0.40 to 0.47 for the cast member in glasses), the group clip's from
-    # 0.87 to 0.89, the addresses' from 0.91 / 0.93 to 0.91 / 0.95; flicker fell a little on all of them. At
-    # 1.2 Hz on the head the town halls' fell to 0.84: a nod had opened the lips' filter before, speech alone
-    # opens it less.
-    mouth_min_cutoff: float | None = 2.4
+    # Hz: the lips' and chin's own (None: as the rest of the face), per point with their own beta: speech moves
+    # them faster than a head moves (the chin at the head's cutoff took the close-up's mouth r from 0.42 to
+    # 0.31). With 0.6 for the head and 1.2 for the lips, swapped faces shook 0.99x / 0.88x their source on two
+    # addresses (1.03x / 0.89x with 1.2 for all), lips as before. Filtered on the head instead (their place
+    # with the head's pose taken out, put back on the smoothed head), 2.4 Hz took mouth r up by 0.02-0.09 on
+    # the close-up, the group clip and the addresses, but the soft copy's lips shook more (1.07x-1.11x): not used
+    mouth_min_cutoff: float | None = 1.2
     mouth_beta: float = 8.0
 
 
@@ -82,21 +83,8 @@ def smooth_track(points: np.ndarray, fps: float, config: OneEuroConfig = OneEuro
     out = _both_ways(pts, lambda x: _follow(x, fps, head_speed(x, fps, scale, config.d_cutoff), head))
     if config.mouth_min_cutoff is not None and pts.shape[1] == 68:  # speech moves the lips faster than a head moves
         lips = replace(config, min_cutoff=config.mouth_min_cutoff, beta=config.mouth_beta)
-        on_head = _onto_head(pts[:, SPEECH], *_pose(pts))
-        out[:, SPEECH] = _off_head(_both_ways(on_head, lambda x: one_euro(x, fps, scale, lips)), *_pose(out))
+        out[:, SPEECH] = _both_ways(pts[:, SPEECH], lambda x: one_euro(x, fps, scale, lips))
     return out
-
-
-def lips_in_picture(points: np.ndarray, fps: float, config: OneEuroConfig = OneEuroConfig()) -> np.ndarray:
-    """(T, 20, 2) the lips (points 48-67) smoothed point by point where the picture shows them, not carried by
-    the smoothed head as ``smooth_track``'s are: where to read the actor's own mouth opening in the frame (read
-    at the head's lips, the town halls' pause at frame 70 showed a dark line under the lips as an opening)."""
-    pts = np.asarray(points, dtype=np.float32)[:, 48:68]
-    if len(pts) < 3 or config.mouth_min_cutoff is None:
-        return pts.copy()
-    scale = float(np.median(np.asarray(points)[:, :, 1].max(1) - np.asarray(points)[:, :, 1].min(1)))
-    lips = replace(config, min_cutoff=config.mouth_min_cutoff, beta=config.mouth_beta)
-    return _both_ways(pts, lambda x: one_euro(x, fps, scale, lips))
 
 
 def still_cutoff(pts: np.ndarray, scale: float, config: OneEuroConfig) -> float:
@@ -111,37 +99,18 @@ def still_cutoff(pts: np.ndarray, scale: float, config: OneEuroConfig) -> float:
                          max(config.min_cutoff, config.sharp_cutoff)))
 
 
-def _pose(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The head's similarity pose in each frame, fitted to the brows, eyes and nose (all points when not 68),
-    against the first frame's: (T,) centres and (T,) size-and-roll, as complex numbers."""
-    rigid = np.asarray(pts[:, RIGID] if pts.shape[1] == 68 else pts, np.float64)
+def head_speed(pts: np.ndarray, fps: float, scale: float, d_cutoff: float) -> np.ndarray:
+    """(T,) how fast the head moves at each frame, in face heights per second: the speed of its similarity
+    pose (where it is, its size, its roll) fitted to the brows, eyes and nose, smoothed at ``d_cutoff``."""
+    rigid = pts[:, RIGID] if pts.shape[1] == 68 else pts
     ref = rigid[0] - rigid[0].mean(0)
     zr = ref[:, 0] + 1j * ref[:, 1]
     centres = rigid.mean(1)
     q = rigid - centres[:, None]
     z = (q[..., 0] + 1j * q[..., 1]) @ np.conj(zr) / max(float(np.vdot(zr, zr).real), 1e-6)
-    return centres[:, 0] + 1j * centres[:, 1], np.where(np.abs(z) > 1e-6, z, 1.0)
-
-
-def _onto_head(pts: np.ndarray, centres: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """(T, N, 2) points in the head's own frame (the pose ``_pose`` gave taken out), in first-frame pixels."""
-    w = (pts[..., 0] + 1j * pts[..., 1] - centres[:, None]) / z[:, None]
-    return np.stack([w.real, w.imag], -1)
-
-
-def _off_head(pts: np.ndarray, centres: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """The inverse of ``_onto_head``: points on the head put back into the picture at this pose."""
-    w = centres[:, None] + z[:, None] * (pts[..., 0] + 1j * pts[..., 1])
-    return np.stack([w.real, w.imag], -1).astype(np.float32)
-
-
-def head_speed(pts: np.ndarray, fps: float, scale: float, d_cutoff: float) -> np.ndarray:
-    """(T,) how fast the head moves at each frame, in face heights per second: the speed of its similarity
-    pose (where it is, its size, its roll) fitted to the brows, eyes and nose, smoothed at ``d_cutoff``."""
-    c, z = _pose(pts)
+    z = np.where(np.abs(z) > 1e-6, z, 1.0)
     # size and roll weigh as much as a shift of half a face height (a point at the face's edge moves that much)
-    pose = np.column_stack([c.real / max(scale, 1e-6), c.imag / max(scale, 1e-6), 0.5 * np.log(np.abs(z)),
-                            0.5 * np.angle(z)])
+    pose = np.column_stack([centres / max(scale, 1e-6), 0.5 * np.log(np.abs(z)), 0.5 * np.angle(z)])
     velocity = np.diff(pose, axis=0, prepend=pose[:1]) * fps
     a = _alpha(d_cutoff, 1.0 / fps)
     speed, v = np.zeros(len(pts)), np.zeros(pose.shape[1])

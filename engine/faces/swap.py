@@ -86,7 +86,6 @@ class _Item:
     track: int
     aligned: object  # engine.faces.align.Aligned
     target: np.ndarray | None
-    mouth: np.ndarray | None = None  # (20, 2) the lips where the picture shows them, crop pixels
 
 
 class _Composer:
@@ -112,9 +111,8 @@ class _Composer:
         targets = None
         if any(i.target is not None for i in items):
             targets = np.stack([i.target if i.target is not None else i.aligned.landmarks for i in items])
-        mouths = np.stack([i.mouth for i in items]) if all(i.mouth is not None for i in items) else None
         batch = AlignedBatch(np.stack([i.aligned.crop for i in items]), np.stack([i.aligned.landmarks for i in items]),
-                             targets, self.neutral, mouths)
+                             targets, self.neutral)
         gen = self._generate(batch)
         if getattr(self.member, "own_face", False):  # the actor's own pixels: no colour to match
             self.wins.update(gen.winners or [gen.member] * len(items))
@@ -220,8 +218,7 @@ def swap_clip(clip: Path, member: Member, out: Path, options: SwapOptions = Swap
                 target = None
                 if options.mouth is not None and n < len(options.mouth):
                     target = drive(aligned.landmarks, options.mouth[n])
-                mouth = t.mouth_at(i)
-                items.append(_Item(slot, t.id, aligned, target, transform(mouth, aligned.matrix)))
+                items.append(_Item(slot, t.id, aligned, target))
                 swapped += 1
             n += 1
             if len(items) >= options.batch or len(buffer) >= 4 * options.batch:

@@ -19,7 +19,7 @@ from engine.errors import Cancelled, FaceError
 from engine.faces.edges import follow_box, lm_bbox, look_back, skin_chroma, still_there
 from engine.faces.landmarks import (FindConfig, box_iou, detect_boxes, detect_near, distance, embedding,
                                     group_by_identity, shape_at, shape_robust)
-from engine.faces.smooth import OneEuroConfig, lips_in_picture, smooth_track
+from engine.faces.smooth import OneEuroConfig, smooth_track
 from engine.faces.video import read_frames
 from engine.progress import Progress, ProgressFn, null_progress
 
@@ -58,20 +58,10 @@ class Track:
     raw: np.ndarray  # (T, 68, 2) float32, as the predictor gave them
     embedding: np.ndarray  # (128,) mean identity embedding
     identity: int = -1
-    # (T, 20, 2) the lips where the picture shows them (``smooth.lips_in_picture``; ``landmarks`` carries them
-    # on the smoothed head): where the actor's own mouth opening is read. None: as in ``landmarks``
-    mouth: np.ndarray | None = None
 
     def at(self, frame: int) -> np.ndarray | None:
         i = int(np.searchsorted(self.frames, frame))
         return self.landmarks[i] if i < len(self.frames) and self.frames[i] == frame else None
-
-    def mouth_at(self, frame: int) -> np.ndarray | None:
-        """The lips (20 points) where the picture shows them at ``frame``, or None."""
-        i = int(np.searchsorted(self.frames, frame))
-        if i >= len(self.frames) or self.frames[i] != frame:
-            return None
-        return self.mouth[i] if self.mouth is not None else self.landmarks[i, 48:68]
 
     @property
     def face_height(self) -> float:
@@ -121,8 +111,7 @@ class VideoFaces:
         for t in self.tracks:
             keep = (t.frames >= first) & (t.frames < last)
             if keep.sum() >= 1:
-                tracks.append(Track(t.id, t.frames[keep], t.landmarks[keep], t.raw[keep], t.embedding, t.identity,
-                                    None if t.mouth is None else t.mouth[keep]))
+                tracks.append(Track(t.id, t.frames[keep], t.landmarks[keep], t.raw[keep], t.embedding, t.identity))
         idents = []
         for i in self.identities:
             mine = [t for t in tracks if t.identity == i.id]
@@ -353,23 +342,20 @@ def track_video(path: Path, start_s: float = 0.0, end_s: float | None = None, co
             continue
         raw = np.stack(t.points).astype(np.float32)
         tracks.append(Track(t.id, np.array(t.frames), smooth_track(raw, info.fps, config.smooth), raw,
-                            np.mean(t.embeddings, 0).astype(np.float32),
-                            mouth=lips_in_picture(raw, info.fps, config.smooth)))
+                            np.mean(t.embeddings, 0).astype(np.float32)))
     identities = cluster(tracks, config.same_person)
-    tracks = bridge(tracks, cuts, config.edge_frames, lambda raw: smooth_track(raw, info.fps, config.smooth),
-                    lambda raw: lips_in_picture(raw, info.fps, config.smooth))
+    tracks = bridge(tracks, cuts, config.edge_frames, lambda raw: smooth_track(raw, info.fps, config.smooth))
     identities = [Identity(i.id, i.embedding, [t.id for t in tracks if t.identity == i.id],
                            sum(len(t.frames) for t in tracks if t.identity == i.id), i.face_height) for i in identities]
     log.info("%s: %d frames, %d face tracks, %d people", Path(path).name, n, len(tracks), len(identities))
     return VideoFaces(str(path), info.fps, info.width, info.height, first, n, tracks, identities)
 
 
-def bridge(tracks: list[Track], cuts: list[int], max_gap: int, smooth, mouth=None) -> list[Track]:
+def bridge(tracks: list[Track], cuts: list[int], max_gap: int, smooth) -> list[Track]:
     """Two tracks of one person a few frames apart in one shot (at most ``max_gap``; no cut between them) are
     one track: the detector lost the face for a moment (the selfie video's speaker, her forehead past the
     frame's top for 4 frames), and the gap would flash the actor's own face mid-shot. The gap's landmarks run
-    straight from one track's last to the next one's first; the whole is smoothed again (``smooth``, and its
-    lips in the picture with ``mouth``)."""
+    straight from one track's last to the next one's first; the whole is smoothed again (``smooth``)."""
     out: list[Track] = []
     for t in sorted(tracks, key=lambda t: (t.identity, int(t.frames[0]))):
         prev = out[-1] if out and out[-1].identity == t.identity else None
@@ -385,6 +371,6 @@ def bridge(tracks: list[Track], cuts: list[int], max_gap: int, smooth, mouth=Non
             continue
         n_a, n_b = len(prev.frames), len(t.frames)
         emb = ((n_a * prev.embedding + n_b * t.embedding) / (n_a + n_b)).astype(np.float32)
-        out[-1] = Track(prev.id, frames, smooth(raw), raw, emb, prev.identity, mouth(raw) if mouth else None)
+        out[-1] = Track(prev.id, frames, smooth(raw), raw, emb, prev.identity)
     return sorted(out, key=lambda t: t.id)
 

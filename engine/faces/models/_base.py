@@ -22,10 +22,6 @@ class AlignedBatch:
     # The actor's mean aligned landmarks over the clip (their neutral face): the geometric member moves
     # the cast member's own face shape by (landmarks - neutral), i.e. by the actor's expression and pose.
     neutral: np.ndarray | None = None
-    # (B, 20, 2) float32: the actor's lips (points 48-67) where the picture shows them, in crop pixels (the
-    # landmarks carry them on the smoothed head, a few pixels off when the head moves): where a member reads the
-    # actor's own mouth opening. None: as in ``landmarks``
-    mouths: np.ndarray | None = None
 
 
 @dataclass

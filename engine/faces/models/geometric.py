@@ -175,10 +175,7 @@ class GeometricMember:
             target = self.target_landmarks(batch, k, ref, weights)
             dst_pts = np.vstack([target, self._border]).astype(np.float32)
             face = warp_image(src_face, src_pts, dst_pts, tris)
-            actor = batch.landmarks[k]
-            if batch.mouths is not None:  # the actor's mouth is read where the picture shows it
-                actor = np.vstack([actor[:48], batch.mouths[k]])
-            face, actors = fill_mouth(face, target, batch.faces[k], actor, follow=batch.targets is None)
+            face, actors = fill_mouth(face, target, batch.faces[k], batch.landmarks[k], follow=batch.targets is None)
             faces.append(face)
             own.append(actors)
             masks.append(skin_gate(face, target, hull_mask(target, ALIGN_SIZE, self.config.brow_lift, self.config.feather)))
