@@ -28,11 +28,13 @@ def _largest(faces: list[Face], name: str, notes: list[str]) -> Face | None:
     return faces[0]
 
 
-def face_problems(rgb: np.ndarray, face: Face, quality: QualityConfig = QualityConfig()) -> list[str]:
+def face_problems(rgb: np.ndarray, face: Face, quality: QualityConfig = QualityConfig(),
+                  crop: np.ndarray | None = None) -> list[str]:
     """Why this face cannot be learned from or animated (none: it can): too small, blurred, turned too far, or
     eyes the two landmark models place apart (``landmarks.eyes_doubt``: a face aligned on the wrong eyes puts
-    everything else in the wrong place)."""
-    problems = measure(face.landmarks, align(rgb, face.landmarks).crop).problems(quality)
+    everything else in the wrong place). ``crop``: its aligned crop, when the caller has it."""
+    crop = align(rgb, face.landmarks).crop if crop is None else crop
+    problems = measure(face.landmarks, crop).problems(quality)
     if not problems and eyes_doubt(rgb, face) > quality.max_eyes_doubt:
         problems.append("its eyes cannot be placed surely (hair, a helmet's edge or glasses' frames near them)")
     return problems
@@ -40,7 +42,7 @@ def face_problems(rgb: np.ndarray, face: Face, quality: QualityConfig = QualityC
 
 def _add(rgb, face: Face, label: str, out: dict, quality: QualityConfig, notes: list[str]) -> bool:
     a = align(rgb, face.landmarks)
-    problems = face_problems(rgb, face, quality)
+    problems = face_problems(rgb, face, quality, a.crop)
     if problems:
         notes.append(f"{label}: {'; '.join(problems)}")
         return False

@@ -46,6 +46,11 @@ def test_one_euro_removes_shake_without_lag():
     assert abs(smooth[45, :, 0].mean()) < 2
 
 
+def _ring_face() -> np.ndarray:
+    ring = np.linspace(0, 2 * np.pi, 68, endpoint=False)
+    return np.stack([200 + 50 * np.cos(ring), 150 + 60 * np.sin(ring)], 1)  # 120 px tall
+
+
 def test_a_still_head_read_with_noise_stays_still():
     """The predictor's noise on a still head (1.5 px on a face 120 px tall, as on a soft or turned face) is no
     motion: read point by point, it opened the filter and the pasted face shook a seventh as much as the
@@ -59,12 +64,6 @@ def test_a_still_head_read_with_noise_stays_still():
     assert np.abs(smooth[:, head] - still[:, head]).mean() < 0.3
 
 
-
-def _ring_face() -> np.ndarray:
-    ring = np.linspace(0, 2 * np.pi, 68, endpoint=False)
-    return np.stack([200 + 50 * np.cos(ring), 150 + 60 * np.sin(ring)], 1)  # 120 px tall
-
-
 def test_a_sharp_head_is_followed_through_its_small_nods():
     """A sharp face the predictor reads steadily (0.4 px of noise on a face 240 px tall, as on the addresses)
     nodding 6 px at 1 Hz: the smoothing keeps the new face on it (1.8 px off; smoothed as hard as a noisy
@@ -75,6 +74,7 @@ def test_a_sharp_head_is_followed_through_its_small_nods():
     nods = face[None] + np.stack([0 * t, 6 * np.sin(2 * np.pi * t)], 1)[:, None]
     smooth = smooth_track((nods + rng.normal(0, 0.4, nods.shape)).astype(np.float32), fps=24)
     assert np.linalg.norm(smooth[:, RIGID] - nods[:, RIGID], axis=-1).mean() < 2.3
+
 
 def test_tracking_follows_the_actors_of_a_clip(tos_faces):
     faces = tos_faces
