@@ -94,7 +94,7 @@ def still_cutoff(pts: np.ndarray, scale: float, config: OneEuroConfig) -> float:
     rigid = pts[:, RIGID] if pts.shape[1] == 68 else pts
     if len(rigid) < 8:  # too short to tell noise from motion
         return config.min_cutoff
-    shake = float(np.median(np.linalg.norm(rigid[2:] - 2 * rigid[1:-1] + rigid[:-2], axis=-1).mean(1))) / max(scale, 1e-6)
+    shake = float(np.median(_shake(rigid))) / max(scale, 1e-6)
     return float(np.clip(config.min_cutoff * config.noisy / max(shake, 1e-9), config.min_cutoff,
                          max(config.min_cutoff, config.sharp_cutoff)))
 
@@ -144,5 +144,9 @@ def jitter(points: np.ndarray) -> float:
     if len(pts) < 3:
         return 0.0
     scale = float(np.median(pts[:, :, 1].max(1) - pts[:, :, 1].min(1))) or 1.0
-    acc = pts[2:] - 2 * pts[1:-1] + pts[:-2]
-    return float(np.linalg.norm(acc, axis=-1).mean() / scale)
+    return float(_shake(pts).mean() / scale)
+
+
+def _shake(pts: np.ndarray) -> np.ndarray:
+    """(T-2,) each frame's mean second difference of its points, in pixels (its motion less the smooth part)."""
+    return np.linalg.norm(pts[2:] - 2 * pts[1:-1] + pts[:-2], axis=-1).mean(1)
