@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# test files run side by side, one worker a core (at most 4: each builds its own session fixtures)
+TEST_WORKERS ?= auto
 
 .PHONY: demo test setup bench clean
 
@@ -19,7 +21,7 @@ demo: $(STAMP)
 	$(PY) bot.py make --demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 bench: $(STAMP)
 	for f in bench/*.py; do $(PY) $$f || exit 1; done
