@@ -16,6 +16,12 @@ BAR_FULL, BAR_EMPTY = "█", "░"
 _TITLE_KEY = re.compile(r"^[A-Za-z][A-Za-z ]*:")
 
 
+def slug(text: str, limit: int = 40, default: str = "film") -> str:
+    """A file-name-safe slug: ``The Last Lighthouse!`` → ``the-last-lighthouse`` (``default`` when nothing is left)."""
+    s = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
+    return s[:limit].strip("-") or default
+
+
 def safe(text: object, limit: int | None = None) -> str:
     """User text made inert: markdown and mentions escaped, control characters dropped, cut to ``limit``."""
     s = "" if text is None else str(text)

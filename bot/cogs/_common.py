@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import Awaitable, TypeVar
 
 import discord
 
 from bot.client import is_admin
+from bot.text import slug  # noqa: F401 (the cogs take it from here)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -26,12 +26,6 @@ async def tell(interaction: discord.Interaction, text: str, *, ephemeral: bool =
         await interaction.followup.send(text, ephemeral=ephemeral, **kwargs)
     else:
         await interaction.response.send_message(text, ephemeral=ephemeral, **kwargs)
-
-
-def slug(text: str, limit: int = 40) -> str:
-    """A file-name-safe slug: ``The Last Lighthouse!`` → ``the-last-lighthouse``."""
-    s = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
-    return (s[:limit].strip("-") or "film")
 
 
 async def in_time(interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = False) -> T:

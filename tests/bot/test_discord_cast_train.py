@@ -39,6 +39,7 @@ def test_cast_add_yourself_with_reasons_for_rejected_files(make_stack, discord_d
     assert row["consented_by"] == w.member_id and len(row["photos"]) == 1
     folder = st.settings.home / "cast" / str(w.guild_id) / str(w.member_id)
     assert _files(folder) == row["photos"]  # the rejected upload is not kept
+    assert row["photos"][0].endswith("-me.jpg")  # the name it was sent by stays in the stored one
 
     h = d.invoke_slash("cast", subcommand="add", user=w.member_id, channel_id=w.general_id,
                        options={"photo": ("me2.jpg", face_jpg)})

@@ -1,6 +1,9 @@
 """`cast add` says what would make a person's face swap better: the photos are kept either way."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import cv2
 
 from bot.cli import main as cli
@@ -32,7 +35,14 @@ def test_cast_add_prints_the_tips_and_keeps_the_photos(shared_data, capsys):
     out = capsys.readouterr().out
     assert out.startswith("added Cy with 2 photo(s)")
     assert "tip: every photo shows the lips apart" in out
-    assert cli(["cast", "list", "--json"]) == 0 and "Cy" in capsys.readouterr().out
+    assert cli(["cast", "list", "--json"]) == 0
+    listed = capsys.readouterr().out
+    assert "Cy" in listed
+    # stored under names that keep the given ones, so what the swap says of a photo ("photo_02-frame-005-t2-0s.jpg:
+    # its eyes cannot be placed surely") points at the photo the user sent
+    stored = [Path(p).name for p in next(m for m in json.loads(listed) if m["name"] == "Cy")["photos"]]
+    assert stored == [f"photo_{i + 1:02d}-{p.stem.replace('_', '-').replace('.', '-').lower()}.jpg"
+                      for i, p in enumerate(photos)], stored
 
 
 def test_a_photo_the_swap_can_use_is_not_refused(shared_data):
