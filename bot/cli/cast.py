@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.cli import CliError
 from bot.settings import Settings
-from bot.text import slug
+from bot.text import kept_name
 
 NAME = "cast"
 HELP = "manage the local cast: add NAME PHOTO|VIDEO..., list, remove NAME, voice NAME PRESET, voices"
@@ -82,9 +82,7 @@ def store_photos(settings: Settings, guild_id: int, user_id: int, photos: list[P
     staging.mkdir(parents=True)
     names = []
     for i, photo in enumerate(photos):
-        # the name it was given stays in the stored one, so the swap's notes say which photo they mean
-        given = slug(Path(photo).stem, 30, default="")
-        name = f"photo_{i + 1:02d}{'-' + given if given else ''}{Path(photo).suffix.lower() or '.jpg'}"
+        name = kept_name(f"photo_{i + 1:02d}", Path(photo).name, ".jpg")
         shutil.copyfile(photo, staging / name)
         names.append(name)
     shutil.rmtree(folder, ignore_errors=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.cli import CliError
 from bot.settings import Settings
+from bot.text import slug
 
 NAME = "make"
 HELP = "make a film from a brief: write takes, pick the best, voice and render it"
@@ -225,7 +226,7 @@ def _report(args, settings: Settings, row: dict) -> int:
     if row["status"] != "done":
         raise EngineError(f"{row['error'] or 'the job failed'} (job {row['id']} failed)")
     result = dict(row["result"])
-    name = f"{row['id']}_{_slug(row['payload']['brief']['title'])}.mp4"
+    name = f"{row['id']}_{slug(row['payload']['brief']['title'])}.mp4"
     out = settings.home / "films" / name if args.out is None else args.out
     if out.is_dir():  # --out DIR: the film goes inside it under its usual name
         out = out / name
@@ -253,13 +254,6 @@ def _report(args, settings: Settings, row: dict) -> int:
 
 def _fmt(x) -> str:
     return "n/a" if x is None else f"{x:.3f}"
-
-
-def _slug(title: str) -> str:
-    import unicodedata
-
-    s = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-").lower()[:40] or "film"
 
 
 

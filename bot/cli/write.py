@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.cli import CliError
 from bot.settings import Settings
+from bot.text import slug
 
 NAME = "write"
 HELP = "write screenplay takes from a brief (title, required lines, props)"
@@ -90,10 +91,8 @@ def _cast_names(names: list[str]) -> list[str]:
 
 def fresh_folder(root: Path, title: str) -> Path:
     """A new folder under ``root`` named after the title (``-2``, ``-3``... when taken): no run overwrites another's."""
-    from bot.cli.make import _slug
-
     root.mkdir(parents=True, exist_ok=True)
-    base, n = _slug(title), 1
+    base, n = slug(title), 1
     while True:
         path = root / (base if n == 1 else f"{base}-{n}")
         try:

@@ -8,7 +8,6 @@ from typing import Awaitable, TypeVar
 import discord
 
 from bot.client import is_admin
-from bot.text import slug  # noqa: F401 (the cogs take it from here)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

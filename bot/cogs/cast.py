@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._common import interaction_is_admin, tell
-from bot.text import safe, slug
+from bot.text import kept_name, safe
 from engine.faces.still import IMAGE_EXTS, VIDEO_EXTS, face_still, media_count
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,7 @@ class Cast(commands.Cog):
             if reason:
                 rejected.append(reason)
                 continue
-            given = slug(Path(a.filename).stem, 30, default="")  # kept in the name: the swap's notes say which photo
-            dest = folder / f"{interaction.id}-{i}{'-' + given if given else ''}{Path(a.filename).suffix.lower()}"
+            dest = folder / kept_name(f"{interaction.id}-{i}", a.filename)
             await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
             still = None
             try:

@@ -16,8 +16,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs._common import interaction_is_admin, slug, tell
-from bot.text import safe
+from bot.cogs._common import interaction_is_admin, tell
+from bot.text import safe, slug
 from studio.briefs import WRITER_KEY
 from studio.requests import queue_train, train_status
 
