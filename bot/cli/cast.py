@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.cli import CliError
 from bot.settings import Settings
-from bot.text import kept_name
+from bot.names import kept_name
 
 NAME = "cast"
 HELP = "manage the local cast: add NAME PHOTO|VIDEO..., list, remove NAME, voice NAME PRESET, voices"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.cli import CliError
 from bot.settings import Settings
-from bot.text import slug
+from bot.names import slug
 
 NAME = "make"
 HELP = "make a film from a brief: write takes, pick the best, voice and render it"

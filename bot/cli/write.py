@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.cli import CliError
 from bot.settings import Settings
-from bot.text import slug
+from bot.names import slug
 
 NAME = "write"
 HELP = "write screenplay takes from a brief (title, required lines, props)"

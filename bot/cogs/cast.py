@@ -17,7 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._common import interaction_is_admin, tell
-from bot.text import kept_name, safe
+from bot.names import kept_name
+from bot.text import safe
 from engine.faces.still import IMAGE_EXTS, VIDEO_EXTS, face_still, media_count
 
 log = logging.getLogger(__name__)

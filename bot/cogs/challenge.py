@@ -27,7 +27,8 @@ from bot.challenge_post import missing_permissions, post_premiere, render_budget
 from bot.challenge_schedule import (cron_trigger, due_slots, get_timezone, local_timezone_name, next_start, parse_when,
                                     schedule_problem, timezone_choices)
 from bot.cogs._common import interaction_is_admin, tell
-from bot.text import safe, slug
+from bot.names import slug
+from bot.text import safe
 from bot.views.challenge import EndConfirm
 from storage import challenges as store
 from storage.briefs import get_brief

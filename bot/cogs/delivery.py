@@ -17,7 +17,8 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.cogs._common import interaction_is_admin, tell
-from bot.text import MESSAGE_LIMIT, excerpt_block, format_duration, format_mb, number_emoji, safe, slug
+from bot.names import slug
+from bot.text import MESSAGE_LIMIT, excerpt_block, format_duration, format_mb, number_emoji, safe
 from bot.views import ballot_view, smaller_view
 from storage.briefs import get_brief, set_brief_message
 from storage.films import film_for_job

@@ -17,7 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs._common import interaction_is_admin, tell
-from bot.text import safe, slug
+from bot.names import slug
+from bot.text import safe
 from studio.briefs import WRITER_KEY
 from studio.requests import queue_train, train_status
 

@@ -1,7 +1,7 @@
 """Pure text helpers: escaping, excerpts, progress bars, listings."""
 from bot.cogs.queue import job_info_text, queue_text
-from bot.text import (brief_summary, code_block, emoji_number, excerpt, excerpt_block, format_duration, kept_name,
-                      number_emoji, progress_bar, progress_text, safe, slug, tally_text)
+from bot.text import (brief_summary, code_block, emoji_number, excerpt, excerpt_block, format_duration, number_emoji,
+                      progress_bar, progress_text, safe, tally_text)
 
 
 def test_safe_escapes_mentions_and_markdown():
@@ -105,12 +105,3 @@ def test_excerpt_block_fits_its_budget_even_full_of_fences():
     block = excerpt_block(page, budget=1900, limit=1600)
     assert len(block) <= 1900 and block.startswith("```\nINT. ROOM") and block.endswith("\n```")
     assert excerpt_block("short", budget=1900) == code_block("short")
-
-
-def test_file_names_keep_what_they_were_called_in_plain_letters():
-    assert slug("The Last Lighthouse!") == "the-last-lighthouse"
-    assert slug("Café au lait") == "cafe-au-lait"  # accents kept as letters, not dropped with them
-    assert slug("ζωή") == "film" and slug("ζωή", default="") == ""
-    assert kept_name("photo_01", "Me at the beach.JPG", ".jpg") == "photo_01-me-at-the-beach.jpg"
-    assert kept_name("77-0", "ζωή.png") == "77-0.png"  # nothing readable left: the stored name alone
-    assert kept_name("photo_02", "selfie", ".jpg") == "photo_02-selfie.jpg"
