@@ -54,27 +54,27 @@ def test_studio_imports_no_discord_and_nothing_of_the_bot():
         assert not others, f"{f.name} imports the bot's {others}"
 
 
-def test_a_worker_process_loads_no_discord():
+def _loads_discord(imports: str) -> bool:
+    """Whether a fresh Python that runs ``imports`` has discord.py loaded."""
+    import os
     import subprocess
     import sys
 
-    code = ("import sys, studio.worker, studio.handlers, studio.compute, studio.remote, studio.follow, "
-            "bot.cli.worker, bot.library; print('discord' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
-    assert out.stdout.strip() == "False", out.stderr[-2000:]
+    out = subprocess.run([sys.executable, "-c", f"import sys; {imports}; print('discord' in sys.modules)"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.strip() in ("True", "False"), out.stderr[-2000:]
+    return out.stdout.strip() == "True"
+
+
+def test_a_worker_process_loads_no_discord():
+    assert not _loads_discord("import studio.worker, studio.handlers, studio.compute, studio.remote, studio.follow, "
+                              "bot.cli.worker, bot.library")
 
 
 def test_the_command_line_loads_no_discord():
     """Every subcommand of bot.py (cast, swap, make...) runs without loading discord.py: only ``bot.py run``
     does, when it starts the bot. (Loading it cost every command a third of a second.)"""
-    import subprocess
-    import sys
-
-    code = "import sys, bot.cli; bot.cli._commands(); print('discord' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
-    assert out.stdout.strip() == "False", out.stderr[-2000:]
+    assert not _loads_discord("import bot.cli; bot.cli._commands()")
 
 
 def _module_imports(path: Path) -> set[str]:
