@@ -55,14 +55,16 @@ def _detected_box(rgb, lm) -> tuple[int, int, int, int] | None:
     return None
 
 
+def _searched_box(rgb, lm) -> tuple[int, int, int, int]:
+    """The detector's box from a search around these landmarks, else one drawn around them."""
+    drawn = box_from_landmarks(lm)
+    return detect_near(rgb, drawn) or drawn
+
+
 def _near_box(rgb, lm) -> tuple[int, int, int, int]:
     """The detector's box for the face nearest these landmarks (from the whole frame, else from a search
     around them), else one drawn around them."""
-    box = _detected_box(rgb, lm)
-    if box is not None:
-        return box
-    drawn = box_from_landmarks(lm)
-    return detect_near(rgb, drawn) or drawn
+    return _detected_box(rgb, lm) or _searched_box(rgb, lm)
 
 
 def measuring_boxes(source: VideoFaces, actor: int, frames: set[int]) -> dict[int, tuple[int, int, int, int]]:
@@ -73,7 +75,10 @@ def measuring_boxes(source: VideoFaces, actor: int, frames: set[int]) -> dict[in
     detector's: on the Tears of Steel close-up the predictor then put the mouth on the chin (12-21 px off)
     on 7 of the 24 frames checked, in the source and the swap alike, and the mouth's correlation was noise."""
     found: dict[int, tuple] = {}
+    last = max(frames, default=-1)
     for i, rgb in read_frames(Path(source.path), source.first_frame / source.fps):
+        if i > last:
+            break
         lm = source.landmarks_of(actor, i) if i in frames else None
         if lm is not None:
             found[i] = (rgb.shape, lm, _detected_box(rgb, lm))
@@ -87,7 +92,8 @@ def measuring_boxes(source: VideoFaces, actor: int, frames: set[int]) -> dict[in
                 near = min(hits, key=lambda h: abs(h - f))
                 offset = np.array(found[near][2], np.float32) - lm_bbox(found[near][1])
                 box = follow_box(lm, offset, shape[1], shape[0])
-            boxes[f] = box
+            if box is not None:  # else the caller searches that frame (``_searched_box``)
+                boxes[f] = box
     return boxes
 
 
@@ -110,7 +116,7 @@ def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np
         if i not in sampled and i not in run:
             continue
         lm = longest.at(i) if i in run else source.landmarks_of(actor, i)
-        box = boxes.get(i) or _near_box(src, lm)
+        box = boxes.get(i) or _searched_box(src, lm)
         lm_src, lm_out = shape_robust(src, box, WIDE_NUDGES), shape_robust(out, box, WIDE_NUDGES)
         if i in run:
             src_pts.append(lm_src)
@@ -185,7 +191,7 @@ def mouth_agreement(source: VideoFaces, actor: int, every: int = 1, limit: int =
     for i, rgb in read_frames(Path(source.path), source.first_frame / source.fps):
         if i not in frames:
             continue
-        box = boxes.get(i) or _near_box(rgb, source.landmarks_of(actor, i))
+        box = boxes.get(i) or _searched_box(rgb, source.landmarks_of(actor, i))
         plain.append(mouth_opening(shape_robust(rgb, box, WIDE_NUDGES)))
         mirrored.append(mouth_opening(_mirrored_shape(rgb, box)))
     return _corr(plain, mirrored)
@@ -205,7 +211,7 @@ def mouth_against_sharp(source: VideoFaces, actor: int, swapped: Path, sharp: Pa
                                            read_frames(Path(sharp), start_s)):
         if i not in frames:
             continue
-        box = boxes.get(i) or _near_box(src, source.landmarks_of(actor, i))
+        box = boxes.get(i) or _searched_box(src, source.landmarks_of(actor, i))
         k = big.shape[1] / src.shape[1]
         out_mouth.append(mouth_opening(shape_robust(out, box, WIDE_NUDGES)))
         true_mouth.append(mouth_opening(shape_robust(big, tuple(int(round(v * k)) for v in box), WIDE_NUDGES)))
