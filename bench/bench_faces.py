@@ -48,6 +48,9 @@ CASES = [  # (clip, cast member's photos folder)
     ("pd_wh_weekly_address_obama_answers_to_these_problems.mp4", "ccby_tang_video_person_c"),
     # a cast member in glasses of her own: hers stay on and the actor's are left off in both geometric rows
     ("ccby3_blender_tears_of_steel_0500.mp4", "ccby_tang_video_person_a"),
+    # a group of five (small faces; the cast member wears glasses of her own), and a selfie video that moves and turns
+    ("ccby_openmpf_video_01_group.mp4", "ccby_tang_video_person_a"),
+    ("ccby_openmpf_new_face_video-90_selfie.mp4", "ccby_tang_video_person_c"),
 ]
 # a small, soft copy of an address (its face ~116 px wide, blurred, as on the close-up): the mouth is also scored
 # against the sharp original, where the predictor reads it reliably (two readings agree at 0.99)
