@@ -5,8 +5,9 @@ measured in the same run (see issue 8 and shared/notes/faces-calibration.md).
     python bench/bench_faces.py --learned tiny     # also train and measure the learned ensemble (tiny preset)
     python bench/bench_faces.py --cases 0,soft     # only some cases (CASES by number; soft: the SOFT case)
 
-Rows: no swap (control), the cast member's average face pasted on (control), the geometric member (and
-again with the actor's glasses left off: dlib's identity reads glasses as much as a face),
+Rows: no swap (control), the cast member's average face pasted on (control), the actor's own face from the
+clip put back on him by the geometric member (control: the mouth r of a swap that changed nobody), the
+geometric member (and again with the actor's glasses left off: dlib's identity reads glasses as much as a face),
 the learned ensemble (when asked). Columns: identity (share of frames closer to the cast member than to
 the actor; share within 0.6), mouth-opening correlation with the source (and its floor: the untouched
 source against itself measured from a box 3% to the side; no swap can be measured above it; and, per clip, how
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.faces.align import ALIGN_SIZE  # noqa: E402
+from engine.faces.castswap import actor_faceset  # noqa: E402
 from engine.faces.convert.glasses import GlassesConfig  # noqa: E402
 from engine.faces.convert.silhouette import SilhouetteConfig  # noqa: E402
 from engine.faces.evaluate import mouth_against_sharp, mouth_agreement, score_swap  # noqa: E402
@@ -78,6 +80,13 @@ class MeanPaste:
         return Generated(np.repeat(self.face[None], n, 0), np.repeat(self.mask[None], n, 0), self.name)
 
 
+class Himself(GeometricMember):
+    """Control: the actor's own face (the clip's frames of him) animated onto him by the geometric member. Its
+    identity reads 0%, and its mouth r is what a swap that changed nobody scores: the ceiling the clip and the
+    measure set (on the Tears of Steel close-up 0.78, as its two readings of the source agree)."""
+    name = "the actor onto himself"
+
+
 def passthrough_fps(clip: Path, out: Path) -> float:
     t0 = time.monotonic()
     frames = list(read_frames(clip))
@@ -106,22 +115,24 @@ def run_case(clip: Path, photos: list[Path], learned: str | None, tmp: Path, sha
     faces = track_video(clip)
     track_s = time.monotonic() - t0
     actor = faces.main_identity().id
+    # the ceiling control: the actor's own face (his frames of this clip) put back on him, no identity changed
+    own = actor_faceset(faces, actor)
+    variants.insert(2, Himself(own))
     if learned:
-        from engine.faces.castswap import actor_faceset
         from engine.faces.ensemble import ensemble_for
 
         t1 = time.monotonic()
         models = tmp / "models" / f"{clip.stem}-{photos[0].parent.name}"  # per clip and cast member
-        variants.append(ensemble_for(GeometricMember(cast), cast, actor_faceset(faces, actor), learned, None,
+        variants.append(ensemble_for(GeometricMember(cast), cast, own, learned, None,
                                      models, "cpu"))
         print(f"    trained the {learned} ensemble in {time.monotonic() - t1:.0f}s", flush=True)
     reference = passthrough_fps(clip, tmp / "plain.mp4")
     rows = []
     bare = SwapOptions(glasses=GlassesConfig(enabled=False))
     runs = [(m, SwapOptions(), getattr(m, "name", type(m).__name__)) for m in variants]
-    runs.insert(3, (variants[2], bare, "geometric, no glasses"))  # what keeping the actor's glasses costs
+    runs.insert(4, (variants[3], bare, "geometric, no glasses"))  # what keeping the actor's glasses costs
     # what the turned head's outline costs on identity (the far eye behind the nose is no longer pasted on)
-    runs.insert(4, (variants[2], SwapOptions(silhouette=SilhouetteConfig(enabled=False)), "geometric, frontal outline"))
+    runs.insert(5, (variants[3], SwapOptions(silhouette=SilhouetteConfig(enabled=False)), "geometric, frontal outline"))
     print(f"  two readings of the source's mouth (as it is, mirrored) agree at r {mouth_agreement(faces, actor):.2f}",
           flush=True)
     for member, options, name in runs:
