@@ -6,7 +6,7 @@ measured in the same run (see issue 8 and shared/notes/faces-calibration.md).
     python bench/bench_faces.py --cases 0,soft     # only some cases (CASES by number; soft: the SOFT case)
 
 Rows: no swap (control), the cast member's average face pasted on (control), the actor's own face from the
-clip put back on him by the geometric member (control: the mouth r of a swap that changed nobody), the
+clip put back on them by the geometric member (control: the mouth r of a swap that changed nobody), the
 geometric member (and again with the actor's glasses left off: dlib's identity reads glasses as much as a face),
 the learned ensemble (when asked). Columns: identity (share of frames closer to the cast member than to
 the actor; share within 0.6), mouth-opening correlation with the source (and its floor: the untouched
@@ -80,11 +80,11 @@ class MeanPaste:
         return Generated(np.repeat(self.face[None], n, 0), np.repeat(self.mask[None], n, 0), self.name)
 
 
-class Himself(GeometricMember):
-    """Control: the actor's own face (the clip's frames of him) animated onto him by the geometric member. Its
-    identity reads 0%, and its mouth r is what a swap that changed nobody scores: the ceiling the clip and the
+class OwnFace(GeometricMember):
+    """Control: the actor's own face (the clip's frames of them) animated back onto them by the geometric member.
+    Its identity reads 0%, and its mouth r is what a swap that changed nobody scores: the ceiling the clip and the
     measure set (on the Tears of Steel close-up 0.78, as its two readings of the source agree)."""
-    name = "the actor onto himself"
+    name = "the actor's own face"
 
 
 def passthrough_fps(clip: Path, out: Path) -> float:
@@ -115,9 +115,9 @@ def run_case(clip: Path, photos: list[Path], learned: str | None, tmp: Path, sha
     faces = track_video(clip)
     track_s = time.monotonic() - t0
     actor = faces.main_identity().id
-    # the ceiling control: the actor's own face (his frames of this clip) put back on him, no identity changed
+    # the ceiling control: the actor's own face (their frames of this clip) put back on them, nobody changed
     own = actor_faceset(faces, actor)
-    variants.insert(2, Himself(own))
+    variants.insert(2, OwnFace(own))
     if learned:
         from engine.faces.ensemble import ensemble_for
 
