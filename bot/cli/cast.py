@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 
 from bot.cli import CliError
-from bot.settings import Settings
 from bot.names import kept_name
+from bot.settings import Settings
 
 NAME = "cast"
 HELP = "manage the local cast: add NAME PHOTO|VIDEO..., list, remove NAME, voice NAME PRESET, voices"

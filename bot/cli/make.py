@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from bot.cli import CliError
-from bot.settings import Settings
 from bot.names import slug
+from bot.settings import Settings
 
 NAME = "make"
 HELP = "make a film from a brief: write takes, pick the best, voice and render it"
@@ -254,7 +254,6 @@ def _report(args, settings: Settings, row: dict) -> int:
 
 def _fmt(x) -> str:
     return "n/a" if x is None else f"{x:.3f}"
-
 
 
 def wait_for_job(settings: Settings, db, job_id: int, show: bool = True, lease_s: float = 60) -> dict:

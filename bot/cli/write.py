@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from bot.cli import CliError
-from bot.settings import Settings
 from bot.names import slug
+from bot.settings import Settings
 
 NAME = "write"
 HELP = "write screenplay takes from a brief (title, required lines, props)"
