@@ -191,11 +191,14 @@ def test_ctrl_c_cancels_the_job(writer_checkpoint):
     proc = subprocess.Popen([sys.executable, "bot.py", "make", "--takes", "1", *SMALL, "--model",
                              str(writer_checkpoint)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if (_home() / "benjamin.db").exists() and (job := jobs.get_job(_db(), 1)) and job["stage"] == "write":
-            break
-        time.sleep(0.1)
+    # Ctrl-C while the job runs (any stage: the write stage alone lasts about half a second, and a poll on a busy
+    # machine missed it once, so the signal came after the film was done)
+    deadline, running = time.time() + 60, False
+    while time.time() < deadline and not running:
+        running = (_home() / "benjamin.db").exists() and (job := jobs.get_job(_db(), 1)) is not None \
+            and job["status"] == "running"
+        time.sleep(0.05)
+    assert running, "the job never started running"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in err
