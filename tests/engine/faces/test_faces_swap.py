@@ -115,6 +115,23 @@ def test_paste_changes_nothing_outside_the_mask():
     assert changed.any() and ys.min() >= 39 and ys.max() <= 60 and xs.min() >= 49 and xs.max() <= 70
 
 
+def test_a_face_shrunk_onto_a_small_actor_does_not_shimmer_as_it_moves():
+    """A sharp face pasted at a third of its crop's size, moving a third of a pixel a frame: sampled straight,
+    its fine texture aliases into a pattern that jumps from frame to frame; blurred first, as a downscale
+    should be, it moves as a smooth picture does."""
+    face = np.zeros((256, 256, 3), np.uint8)
+    face[:, ::2] = 255  # the finest texture a crop can hold: one-pixel stripes
+    alpha = np.ones((256, 256), np.float32)
+    frames = []
+    for dx in (0.0, 1 / 3, 2 / 3):
+        frame = np.full((120, 120, 3), 128, np.uint8)
+        paste(frame, face, alpha, np.array([[1 / 3, 0, 10 + dx], [0, 1 / 3, 10]], np.float32))
+        frames.append(frame[20:90, 20:90].astype(float))
+    change = np.mean([np.abs(b - a).mean() for a, b in zip(frames, frames[1:])])
+    assert change < 8, change  # sampled straight, the stripes flip between black and white (255)
+    assert abs(frames[0].mean() - 127.5) < 3  # the stripes' average, not a run of black or white
+
+
 def test_swapped_video_says_it_is_ai_made(swapped):
     result, out = swapped
     info = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(out)], capture_output=True, text=True).stderr
