@@ -36,8 +36,11 @@ def test_swap_puts_a_cast_member_onto_the_clip_and_reports_figures(cast_b, close
     out = tmp_path / "bea.mp4"
     capsys.readouterr()
     assert cli(["swap", "--cast", "bea", "--video", str(close_up), "--out", str(out), "--json"]) == 0
-    figures = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    figures = json.loads(printed.out)
     assert out.is_file() and figures["out"] == str(out)
+    # his head is turned partly away and her photos face the camera: the user is told what would help
+    assert "note: the actor is turned partly away from the camera" in printed.err
     assert figures["frames"] == 60 and figures["swapped_frames"] == 60  # all of it: no frame of his own face
     # the cast member in most frames; this clip is the hard case (a turned head behind glasses, a frontal cast
     # photo). The man's glasses stay on the new face, and dlib's identity reads glasses as much as a face, so it

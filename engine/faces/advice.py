@@ -6,6 +6,7 @@ cannot be used is refused by ``detect.check_photo``); the photos are kept either
   The geometric member animates the photo whose lips are together when there is one (``pick_reference``).
 - Turned away in every photo: a frontal face turned to the actor's pose swaps better than the reverse.
 - A small face in every photo: it is enlarged to the swap's size, so the new face is soft.
+- At swap time (``pose_tip``): an actor turned partly away for most of the clip, and no photo turned as far.
 
 A video gives many faces with many expressions, so with one there is no tip about the mouth.
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+
+import numpy as np
 
 from engine.errors import FaceError
 from engine.faces.align import mouth_opening
@@ -70,3 +73,24 @@ def photo_tips(paths: list[Path], names: dict[str, str] | None = None) -> list[s
         tips.append(f"the face is small in {'the photo' if one else 'every photo'} "
                     f"({max(px for _, _, px in used):.0f} px wide): a closer photo gives a sharper face.")
     return tips
+
+
+# how much further the actor is turned than the most turned photo before the swap says so. On the Tears of
+# Steel close-up (the actor turned 0.41, median) cast A's photos reach 0.43: mouth r 0.66 and pixel flicker
+# 1.20x the source's; without that photo (0.14 at most) 0.60 and 1.27x. Cast B's reach 0.20: 0.55.
+TURN_GAP = 0.15
+
+
+def pose_tip(cast_landmarks: np.ndarray, actor_landmarks: list[np.ndarray]) -> str | None:
+    """A tip when the actor is turned from the camera for most of a clip and every photo of the cast member
+    faces it more squarely (a frontal face turned to a three-quarter pose is stretched on one side and
+    squeezed on the other; either side's photo will do, the swap mirrors it). None when nothing would help."""
+    if not len(cast_landmarks) or not actor_landmarks:
+        return None
+    actor = float(np.median([abs(turn(lm)) for lm in actor_landmarks]))
+    photos = max(abs(turn(lm)) for lm in cast_landmarks)
+    if actor <= TURNED or actor - photos < TURN_GAP:
+        return None
+    return ("the actor is turned partly away from the camera for most of this clip, and every photo faces it "
+            "more squarely: a photo turned to the side (either side) would make the mouth and cheeks follow "
+            "the actor better.")

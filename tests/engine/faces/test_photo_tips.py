@@ -100,3 +100,19 @@ def test_a_photo_whose_eyes_are_misread_is_left_out(shared_data):
         for photo in sorted((shared_data / "faces" / person).glob("*.jpg")):
             rgb = load_rgb(photo)
             assert eyes_doubt(rgb, find_faces_in_photo(rgb)[0]) < 0.05, photo.name
+
+
+def test_a_swap_onto_a_turned_actor_asks_for_a_photo_turned_as_far(shared_data, tos_faces, person_b):
+    """The close-up's actor is turned partly away for most of the excerpt; B's photos all face the camera more
+    squarely (a frontal face stretched to his pose follows his mouth less well: mouth r 0.55). A's include one
+    turned as far as he is (0.66 with it, 0.60 without), and a frontal actor needs no turned photo."""
+    from engine.faces.advice import pose_tip
+    from engine.faces.castswap import actor_landmarks
+    from engine.faces.extract import build_faceset
+
+    turned = actor_landmarks(tos_faces, tos_faces.main_identity().id)
+    tip = pose_tip(person_b.landmarks, turned)
+    assert tip is not None and "a photo turned to the side" in tip
+    a, _ = build_faceset("A", sorted((shared_data / "faces" / "ccby_tang_video_person_a").glob("*.jpg")))
+    assert pose_tip(a.landmarks, turned) is None
+    assert pose_tip(person_b.landmarks, list(person_b.landmarks)) is None  # an actor facing the camera as B does
