@@ -69,7 +69,7 @@ def film(inputs: dict, fountain: str, job_dir: Path, on_progress: ProgressFn, ti
             "poster": str(made.poster) if made.poster else None,
             "contact_sheet": str(made.contact_sheet) if made.contact_sheet else None,
             "width": made.width, "height": made.height, "has_audio": made.has_audio,
-            "credits": list(made.credits), "stages_s": timings}
+            "credits": list(made.credits), "notes": list(made.notes), "stages_s": timings}
 
 
 def compute(kind: str, inputs: dict, job_dir: Path, on_progress: ProgressFn,

@@ -249,6 +249,8 @@ def _report(args, settings: Settings, row: dict) -> int:
     if result.get("poster"):
         print(f"  poster: {result['poster']}")
     print(f"  stages: {stages}")
+    for note in result.get("notes") or ():
+        print(f"  note: {note}")
     return 0
 
 

@@ -300,6 +300,10 @@ def _film_text(job: dict, title: str, take: dict | None, film: dict, result: dic
     lines.append("**Credits**")
     lines.append(safe(credits, 900) if credits else
                  "Written by Benjamin, an AI (a character-level LSTM). Voices are synthetic; faces may be AI-swapped.")
+    notes = [str(n) for n in result.get("notes") or ()][:4]  # what the cast should know (the swap's tips)
+    if notes:
+        lines.append("**Notes**")
+        lines.extend(f"- {safe(n, 240)}" for n in notes)
     lines.append(f"Requested by <@{job['requester_id']}>.")
     return "\n".join(lines)
 

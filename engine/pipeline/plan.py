@@ -44,3 +44,6 @@ class FilmResult:
     height: int = 0
     has_audio: bool = False
     credits: tuple[str, ...] = ()  # the credits as plain text lines, for a post beside the film
+    # what the cast should know: a photo that would swap better, photos the swap could not use (their actor then
+    # kept his own face), one line each, with the cast member's name first
+    notes: tuple[str, ...] = ()

@@ -67,7 +67,7 @@ def produce(plan: ProductionPlan, job_dir: Path, on_progress: ProgressFn = null_
     return FilmResult(path=Path(result.path), duration_s=result.duration_s, size_bytes=result.size_bytes,
                       poster=result.poster, contact_sheet=result.contact_sheet, stages_s=timings,
                       width=result.width, height=result.height, has_audio=result.has_audio,
-                      credits=RenderStage().credits(job_dir))
+                      credits=RenderStage().credits(job_dir), notes=tuple(swapped.get("notes") or ()))
 
 
 def credits_for(plan: ProductionPlan, screenplay, cast, lines, shots, film_plan: FilmPlan | None = None):

@@ -34,6 +34,7 @@ class FakeJobs:
         self.film_gate: threading.Event | None = None
         self.film_bytes = 20_000
         self.film_steps = 0  # extra progress reports (0.05 s apart) before the film is done
+        self.film_notes: list[str] = []  # what the film's swap had to say
 
     def handlers(self) -> dict:
         return {"write": self.write, "film": self.film}
@@ -72,7 +73,8 @@ class FakeJobs:
         path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * max(0, self.film_bytes - 12))
         add_film(ctx.db, ctx.job["id"], path=str(path), duration_s=12.0, size_bytes=path.stat().st_size,
                  poster=str(poster), brief_id=payload["brief_id"], take_id=payload["take_id"])
-        return {"film": str(path), "credits": ["Written by Benjamin (AI)", "Voices: synthetic"]}
+        return {"film": str(path), "credits": ["Written by Benjamin (AI)", "Voices: synthetic"],
+                "notes": list(self.film_notes)}
 
 
 class Stack:

@@ -38,6 +38,7 @@ def start_film(d, user, **opts):
 def test_film_to_takes_to_votes_to_posted_mp4(make_stack, discord_double, fake_jobs):
     d, w = discord_double, discord_double.default
     fake_jobs.film_steps = 10  # half a second: long enough to get a progress message
+    fake_jobs.film_notes = ["Bea: the actor is turned partly away from the camera @everyone"]
     st = make_stack()
     ack = start_film(d, w.member_id)
     assert "Moonrise" in ack.content and "Writing 2 take(s): job #" in ack.content
@@ -75,6 +76,9 @@ def test_film_to_takes_to_votes_to_posted_mp4(make_stack, discord_double, fake_j
     names = sorted(a.filename for a in film_msg.attachments)
     assert names == [f"moonrise-job{job_id}.mp4", "moonrise-poster.png", "moonrise-script.fountain"]
     assert "Credits" in film_msg.content and "Written by Benjamin (AI)" in film_msg.content
+    # what the swap had to say reaches the channel, and a note cannot ping anyone
+    assert "- Bea: the actor is turned partly away from the camera" in film_msg.content
+    assert "@everyone" not in film_msg.content.replace("@\u200beveryone", "")
     job = d.wait_for(lambda: (lambda j: j if j["posted_at"] else None)(get_job(st.db, job_id)), what="marked posted")
     assert job["kind"] == "film" and job["posted_message_id"] == film_msg.id
     assert job["payload"]["max_mb"] < 10  # the guild's 10 MiB limit, less room for poster and script

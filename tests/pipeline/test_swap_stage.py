@@ -52,6 +52,11 @@ def test_swap_stage_puts_the_cast_member_on_the_actor_and_resumes_per_shot(bea, 
     out = SwapStage().run(inputs, tmp_path, null_progress)
     paths = swapped_paths(out)
     assert set(paths) == {1, 2} and out["shots"]["0"]["path"] is None
+    # the close-up's actor is turned partly away and her photos face the camera: the film says what would help
+    assert [n for n in out["notes"] if "turned" in n] == [
+        "Bea: the actor is turned partly away from the camera for most of this clip, and every photo faces it "
+        "more squarely: a photo turned to the side (either side) would make the mouth and cheeks follow the actor "
+        "better."]
     start, end, _ = swapped_stretches(out)[1]  # the stretch her face is on (he turns away just before 4.9 s)
     assert 4.8 <= start < 5.0 and end == 7.0
     faces = track_video(TOS, start, end)
