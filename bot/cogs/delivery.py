@@ -290,6 +290,9 @@ def _read_text(path: Path) -> str:
         return ""
 
 
+MESSAGE_ROOM = 1750  # of the 2,000 characters a Discord message holds: room left for the too-big warning
+
+
 def _film_text(job: dict, title: str, take: dict | None, film: dict, result: dict) -> str:
     lines = [f"🎬 **{safe(title, 100)}**" + (f" · take {take['index']}" if take else "") + f" · job #{job['id']}"]
     if film.get("duration_s"):
@@ -300,11 +303,18 @@ def _film_text(job: dict, title: str, take: dict | None, film: dict, result: dic
     lines.append("**Credits**")
     lines.append(safe(credits, 900) if credits else
                  "Written by Benjamin, an AI (a character-level LSTM). Voices are synthetic; faces may be AI-swapped.")
-    notes = [str(n) for n in result.get("notes") or ()][:4]  # what the cast should know (the swap's tips)
-    if notes:
-        lines.append("**Notes**")
-        lines.extend(f"- {safe(n, 240)}" for n in notes)
-    lines.append(f"Requested by <@{job['requester_id']}>.")
+    asked = f"Requested by <@{job['requester_id']}>."
+    notes = [f"- {safe(n, 240)}" for n in result.get("notes") or ()]  # what the cast should know (the swap's tips)
+    room = MESSAGE_ROOM - len("\n".join([*lines, asked])) - len("\n**Notes**")
+    kept = []
+    for note in notes:
+        if len(note) + 1 > room:
+            break
+        kept.append(note)
+        room -= len(note) + 1
+    if kept:
+        lines += ["**Notes**", *kept]
+    lines.append(asked)
     return "\n".join(lines)
 
 

@@ -105,3 +105,19 @@ def test_excerpt_block_fits_its_budget_even_full_of_fences():
     block = excerpt_block(page, budget=1900, limit=1600)
     assert len(block) <= 1900 and block.startswith("```\nINT. ROOM") and block.endswith("\n```")
     assert excerpt_block("short", budget=1900) == code_block("short")
+
+
+def test_a_films_post_keeps_its_notes_within_one_message():
+    """The swap's notes go under the credits, as many as fit: the post (and the warning a too-big film adds to
+    it) stays one Discord message, whatever the credits and notes weigh."""
+    from bot.cogs.delivery import _film_text
+
+    job = {"id": 7, "requester_id": 42}
+    film = {"duration_s": 61.0, "size_bytes": 4_000_000}
+    notes = [f"Bea: note {i} " + "about a photo that would swap better " * 8 for i in range(12)]
+    text = _film_text(job, "Moonrise", {"index": 2}, film, {"credits": ["Cast " * 300], "notes": notes})
+    assert "**Notes**\n- Bea: note 0 about a photo" in text and text.endswith("Requested by <@42>.")
+    assert len(text) + 250 <= 2000
+    short = _film_text(job, "Moonrise", None, film, {"credits": ["Written by Benjamin"], "notes": notes[:2]})
+    assert short.count("\n- Bea: note") == 2
+    assert "**Notes**" not in _film_text(job, "Moonrise", None, film, {"credits": ["Written by Benjamin"]})
