@@ -69,11 +69,6 @@ def cast_faceset(name: str, media, cache: Path, on_progress: ProgressFn = null_p
     return fs, notes
 
 
-def actor_landmarks(faces: VideoFaces, actor: int) -> list[np.ndarray]:
-    """The actor's landmarks in every frame they are tracked."""
-    return [lm for t in faces.tracks_of(actor) for lm in t.landmarks]
-
-
 def actor_faceset(faces: VideoFaces, actor: int, limit: int = 400) -> FaceSet:
     """The actor's aligned faces from the clip (training data for the learned members)."""
     from engine.faces.landmarks import embedding
@@ -126,7 +121,7 @@ def swap_cast_member(request: CastSwapRequest, on_progress: ProgressFn = null_pr
     o = request.options
     faces = track_video(request.clip, o.start_s, o.end_s, o.track, stage(0.1, 0.3))
     actor = choose_actor(faces, o.actor)
-    tip = pose_tip(cast.landmarks, actor_landmarks(faces, actor))
+    tip = pose_tip(cast.landmarks, faces.all_landmarks_of(actor))
     notes = notes + [tip] if tip else notes
     member = member_for(request, cast, faces, actor, stage(0.3, 0.5))
     result = swap_clip(request.clip, member, request.out, o, stage(0.5, 1.0), faces=faces)

@@ -68,7 +68,7 @@ class SwapResult:
 
 def neutral_face(faces: VideoFaces, actor: int) -> np.ndarray:
     """The actor's mean aligned landmarks over the clip: their face at rest, in this clip's lighting of poses."""
-    shapes = [transform(lm, align_matrix(lm)) for t in faces.tracks_of(actor) for lm in t.landmarks]
+    shapes = [transform(lm, align_matrix(lm)) for lm in faces.all_landmarks_of(actor)]
     return np.mean(shapes, axis=0).astype(np.float32)
 
 

@@ -124,6 +124,10 @@ class VideoFaces:
     def tracks_of(self, ident: int) -> list[Track]:
         return [t for t in self.tracks if t.identity == ident]
 
+    def all_landmarks_of(self, ident: int) -> list[np.ndarray]:
+        """The identity's (smoothed) landmarks in every frame it is tracked, track after track."""
+        return [lm for t in self.tracks_of(ident) for lm in t.landmarks]
+
     def landmarks_of(self, ident: int, frame: int) -> np.ndarray | None:
         for t in self.tracks_of(ident):
             lm = t.at(frame)

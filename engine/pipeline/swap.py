@@ -231,7 +231,7 @@ class SwapStage(Stage):
     def _member(self, face: ShotFace, faces, actor: int, inputs: SwapInputs, preset: str, members: dict,
                 out: Path, notes: list[str]):
         from engine.faces.advice import pose_tip
-        from engine.faces.castswap import CastSwapRequest, actor_landmarks, cast_faceset, member_for
+        from engine.faces.castswap import CastSwapRequest, cast_faceset, member_for
         from engine.faces.models.reanimate import ReanimateMember
 
         if face.member is None:
@@ -243,7 +243,7 @@ class SwapStage(Stage):
                 request = CastSwapRequest(face.member, face.media, Path(faces.path), out, inputs.cache, preset,
                                           device=inputs.device)
                 members[key] = member_for(request, cast, faces, actor)
-                tip = pose_tip(cast.landmarks, actor_landmarks(faces, actor))
+                tip = pose_tip(cast.landmarks, faces.all_landmarks_of(actor))
                 if tip:
                     notes.append(f"{face.member}: {tip}")
             except FaceError as e:  # their photos were all refused: the actor keeps their face

@@ -107,10 +107,9 @@ def test_a_swap_onto_a_turned_actor_asks_for_a_photo_turned_as_far(shared_data, 
     squarely (a frontal face stretched to his pose follows his mouth less well: mouth r 0.55). A's include one
     turned as far as he is (0.66 with it, 0.60 without), and a frontal actor needs no turned photo."""
     from engine.faces.advice import pose_tip
-    from engine.faces.castswap import actor_landmarks
     from engine.faces.extract import build_faceset
 
-    turned = actor_landmarks(tos_faces, tos_faces.main_identity().id)
+    turned = tos_faces.all_landmarks_of(tos_faces.main_identity().id)
     tip = pose_tip(person_b.landmarks, turned)
     assert tip is not None and "a photo turned to the side" in tip
     a, _ = build_faceset("A", sorted((shared_data / "faces" / "ccby_tang_video_person_a").glob("*.jpg")))
