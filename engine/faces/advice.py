@@ -81,16 +81,17 @@ def photo_tips(paths: list[Path], names: dict[str, str] | None = None) -> list[s
 TURN_GAP = 0.15
 
 
-def pose_tip(cast_landmarks: np.ndarray, actor_landmarks: list[np.ndarray]) -> str | None:
+def pose_tip(cast_landmarks: np.ndarray, actor_landmarks: list[np.ndarray], where: str = "this clip") -> str | None:
     """A tip when the actor is turned from the camera for most of a clip and every photo of the cast member
     faces it more squarely (a frontal face turned to a three-quarter pose is stretched on one side and
-    squeezed on the other; either side's photo will do, the swap mirrors it). None when nothing would help."""
+    squeezed on the other; either side's photo will do, the swap mirrors it). None when nothing would help.
+    ``where``: what the tip calls the footage (a film names the shot: its clip and the stretch it uses)."""
     if not len(cast_landmarks) or not actor_landmarks:
         return None
     actor = float(np.median([abs(turn(lm)) for lm in actor_landmarks]))
     photos = max(abs(turn(lm)) for lm in cast_landmarks)
     if actor <= TURNED or actor - photos < TURN_GAP:
         return None
-    return ("the actor is turned partly away from the camera for most of this clip, and every photo faces it "
+    return (f"the actor is turned partly away from the camera for most of {where}, and every photo faces it "
             "more squarely: a photo turned to the side (either side) would make the mouth and cheeks follow "
             "the actor better.")

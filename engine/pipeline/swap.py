@@ -145,10 +145,11 @@ class SwapStage(Stage):
         out_dir.mkdir(parents=True, exist_ok=True)
         preset = resolve_preset(inputs.preset, inputs.device)
         self._tracking: dict = {}
+        self._posed: dict = {}  # (cast member, actor) -> their photos' landmarks, until the pose tip is given
         if inputs.cache is None:
             inputs = replace(inputs, cache=out_dir / "cache")
         members: dict = {}
-        done, notes = {}, []
+        done = {}
         total = max(1, len(inputs.shots))
         for n, shot in enumerate(inputs.shots):
             def report(p: Progress, n=n) -> None:
@@ -165,7 +166,7 @@ class SwapStage(Stage):
             done[shot.shot] = row
             on_progress(Progress(self.name, (n + 1) / total, f"shot {n + 1} of {total} swapped",
                                  saved=f"shot {shot.shot}"))  # a killed job resumes after this shot
-            notes.extend(note for note in row.get("notes", []) if note not in notes)  # once per film, not per shot
+        notes = list(dict.fromkeys(n for _, row in sorted(done.items()) for n in row.get("notes", [])))  # once each
         outputs = {"shots": {str(k): v for k, v in sorted(done.items())}, "preset": preset, "notes": notes}
         files = [v["path"] for v in done.values() if v.get("path")]
         self.mark_done(workdir, outputs, files)
@@ -217,7 +218,7 @@ class SwapStage(Stage):
                     continue
             last = k == len(work) - 1
             target = out if last else out.with_name(f"{out.stem}.{k}.mp4")
-            member = self._member(face, faces, actor, inputs, preset, members, out, notes)
+            member = self._member(face, faces, actor, inputs, preset, members, out, notes, shot)
             done = swap_clip(source, member, target, SwapOptions(actor=actor, start_s=start, end_s=end,
                                                                  keep_audio=False, mouth=mouth, mark=last),
                              report, faces=faces)
@@ -229,7 +230,7 @@ class SwapStage(Stage):
                 "start": shot.start_s, "end": shot.end_s, "speed": shot.speed}  # the stretch it shows
 
     def _member(self, face: ShotFace, faces, actor: int, inputs: SwapInputs, preset: str, members: dict,
-                out: Path, notes: list[str]):
+                out: Path, notes: list[str], shot: ShotSwap):
         from engine.faces.advice import pose_tip
         from engine.faces.castswap import CastSwapRequest, cast_faceset, member_for
         from engine.faces.models.reanimate import ReanimateMember
@@ -243,17 +244,29 @@ class SwapStage(Stage):
                 request = CastSwapRequest(face.member, face.media, Path(faces.path), out, inputs.cache, preset,
                                           device=inputs.device)
                 members[key] = member_for(request, cast, faces, actor)
-                tip = pose_tip(cast.landmarks, faces.all_landmarks_of(actor))
-                if tip:
-                    notes.append(f"{face.member}: {tip}")
+                self._posed[key] = cast.landmarks
             except FaceError as e:  # their photos were all refused: the actor keeps their face
                 log.warning("%s; the footage actor keeps their own face", e)
                 notes.append(f"{face.member}: {e}")
                 members[key] = ReanimateMember()
+        if key in self._posed:  # the first shot where a turned photo would help, once a film
+            tip = pose_tip(self._posed[key], faces.all_landmarks_of(actor), where=shot_name(shot))
+            if tip:
+                del self._posed[key]
+                notes.append(f"{face.member}: {tip}")
         return members[key]
 
     def outputs(self, workdir: Path) -> dict:
         return self.load(workdir)["outputs"]
+
+
+def shot_name(shot: ShotSwap) -> str:
+    """How a film's notes name a shot: its clip and the stretch of it the film uses ("the shot from
+    tears.mp4, 0:04.8-0:07.0"), which a user can find in the clip they added."""
+    def clock(s: float) -> str:
+        return f"{int(s // 60)}:{s % 60:04.1f}"
+
+    return f"the shot from {Path(shot.clip).name}, {clock(shot.start_s)}-{clock(shot.end_s)}"
 
 
 def actor_key(faces, actor: int) -> bytes:

@@ -52,13 +52,14 @@ def test_swap_stage_puts_the_cast_member_on_the_actor_and_resumes_per_shot(bea, 
     out = SwapStage().run(inputs, tmp_path, null_progress)
     paths = swapped_paths(out)
     assert set(paths) == {1, 2} and out["shots"]["0"]["path"] is None
-    # the close-up's actor is turned partly away and her photos face the camera: the film says what would help
-    assert [n for n in out["notes"] if "turned" in n] == [
-        "Bea: the actor is turned partly away from the camera for most of this clip, and every photo faces it "
-        "more squarely: a photo turned to the side (either side) would make the mouth and cheeks follow the actor "
-        "better."]
     start, end, _ = swapped_stretches(out)[1]  # the stretch her face is on (he turns away just before 4.9 s)
     assert 4.8 <= start < 5.0 and end == 7.0
+    # the close-up's actor is turned partly away and her photos face the camera: the film says what would help,
+    # and in which shot (the clip and the stretch of it the film shows, as the user can find it)
+    tip = (f"Bea: the actor is turned partly away from the camera for most of the shot from {TOS.name}, "
+           f"0:0{start:.1f}-0:07.0, and every photo faces it more squarely: a photo turned to the side (either "
+           "side) would make the mouth and cheeks follow the actor better.")
+    assert [n for n in out["notes"] if "turned" in n] == [tip]
     faces = track_video(TOS, start, end)
     fs, _ = build_faceset("Bea", bea)
     score = score_swap(faces, faces.main_identity().id, paths[1], fs.mean_embedding, every=1)
@@ -75,8 +76,9 @@ def test_swap_stage_puts_the_cast_member_on_the_actor_and_resumes_per_shot(bea, 
 
     real = swapmod.swap_clip
     monkeypatch.setattr(swapmod, "swap_clip", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
-    SwapStage().run(inputs, tmp_path, null_progress)
+    resumed = SwapStage().run(inputs, tmp_path, null_progress)
     assert len(calls) == 1 and paths[1].stat().st_mtime_ns == first_mtime
+    assert [n for n in resumed["notes"] if "turned" in n] == [tip]  # the finished shot's note is kept
 
 
 def test_a_shot_is_trimmed_to_where_the_cast_members_face_can_be_put(tos_faces, tmp_path):
