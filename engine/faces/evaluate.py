@@ -34,9 +34,11 @@ class SwapScore:
     jitter_ratio: float  # swapped shake / source shake
     mouth_floor: float  # the untouched source measured from a box 3% to the side: what this measure can resolve
     flicker_ratio: float = float("nan")  # swapped face's pixel flicker / the source's (1.0 = as steady)
+    # mouth_correlation over the frames where the mouth is in view (None when no frames were said to be covered)
+    mouth_in_view: float | None = None
 
     def as_dict(self) -> dict:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items() if v is not None}
 
 
 def _corr(a, b) -> float:
@@ -98,17 +100,20 @@ def measuring_boxes(source: VideoFaces, actor: int, frames: set[int]) -> dict[in
 
 
 def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np.ndarray, every: int = 3,
-               limit: int = 80, jitter_frames: int = 96) -> SwapScore:
+               limit: int = 80, jitter_frames: int = 96, covered: frozenset[int] = frozenset()) -> SwapScore:
     """Compare the swapped clip with its source, frame by frame: each sampled face is measured from
     scratch in both (the same detector box for both, so shake is compared fairly; landmarks as the median
     over 25 nudged boxes, since one box's lips can be noise on a turned face). ``mouth_floor`` says how well
-    the source agrees with itself measured from a slightly different box: a swap cannot score above it."""
+    the source agrees with itself measured from a slightly different box: a swap cannot score above it.
+    ``covered``: frames (of the clip) where something stands in front of the actor's mouth, whose opening the
+    predictor can only guess, in the source and the swap alike; ``mouth_in_view`` leaves them out."""
     tracks: list[Track] = source.tracks_of(actor)
     actor_emb = next(i.embedding for i in source.identities if i.id == actor)
     sampled = set(sorted(f for t in tracks for f in t.frames[::every])[:limit])
     longest = max(tracks, key=lambda t: len(t.frames))
     run = set(longest.frames[:jitter_frames].tolist())
     src_mouth, out_mouth, floor_mouth, closer, within, dists, src_pts, out_pts = [], [], [], [], [], [], [], []
+    in_view = []
     flicker = _Flicker()
     start_s = source.first_frame / source.fps
     boxes = measuring_boxes(source, actor, sampled | run)
@@ -128,15 +133,18 @@ def score_swap(source: VideoFaces, actor: int, swapped: Path, cast_embedding: np
             closer.append(d_cast < d_actor)
             within.append(d_cast < 0.6)
             dists.append(d_cast)
+            in_view.append(i not in covered)
             src_mouth.append(mouth_opening(lm_src))
             out_mouth.append(mouth_opening(lm_out))
             shift = 0.03 * (box[2] - box[0])
             floor_mouth.append(mouth_opening(shape_robust(src, (box[0] + shift, box[1], box[2] + shift, box[3]),
                                                           WIDE_NUDGES)))
     j_src, j_out = jitter(np.array(src_pts)), jitter(np.array(out_pts))
+    seen = np.array(in_view, bool)
     return SwapScore(len(closer), float(np.mean(closer)) if closer else 0.0, float(np.mean(within)) if within else 0.0,
                      float(np.median(dists)) if dists else float("nan"), _corr(src_mouth, out_mouth),
-                     j_out / j_src if j_src > 0 else float("nan"), _corr(src_mouth, floor_mouth), flicker.ratio())
+                     j_out / j_src if j_src > 0 else float("nan"), _corr(src_mouth, floor_mouth), flicker.ratio(),
+                     _corr(np.array(src_mouth)[seen], np.array(out_mouth)[seen]) if covered else None)
 
 
 def _grey(rgb: np.ndarray) -> np.ndarray:
@@ -180,12 +188,14 @@ def _mirrored_shape(rgb, box) -> np.ndarray:
     return lm
 
 
-def mouth_agreement(source: VideoFaces, actor: int, every: int = 1, limit: int = 240) -> float:
+def mouth_agreement(source: VideoFaces, actor: int, every: int = 1, limit: int = 240,
+                    covered: frozenset[int] = frozenset()) -> float:
     """How well two readings of the untouched source agree on the mouth's opening (r): the picture as it is,
     and mirrored (dlib's predictor is not symmetric, so its errors differ). A swapped face is read by the same
     predictor with errors of its own, so on a clip where this is low no swap can score much above it: on the
-    blurred, turned Tears of Steel close-up it is about 0.78 (the floor above, read twice the same way, says 0.86)."""
-    frames = set(sorted(f for t in source.tracks_of(actor) for f in t.frames[::every])[:limit])
+    blurred, turned Tears of Steel close-up it is about 0.78 (the floor above, read twice the same way, says 0.86),
+    and 0.50 over the frames where his mouth is in view (``covered``: frames left out, see ``score_swap``)."""
+    frames = set(sorted(f for t in source.tracks_of(actor) for f in t.frames[::every])[:limit]) - set(covered)
     plain, mirrored = [], []
     boxes = measuring_boxes(source, actor, frames)
     for i, rgb in read_frames(Path(source.path), source.first_frame / source.fps):

@@ -51,6 +51,28 @@ def test_the_flicker_measure_sees_a_face_that_shakes(swapped, person_b, tmp_path
     assert score.flicker_ratio > 1.5, score
 
 
+def test_the_mouth_score_can_leave_out_frames_where_something_covers_the_mouth(swapped, person_b, tmp_path):
+    """A bar passed in front of the mouth for the second half of the swap: its mouth can no longer be read and the
+    correlation falls to noise; told which frames are covered, the score also gives the mouth r of the frames where
+    the mouth is in view, which stays that of a swap that follows the actor."""
+    result, out = swapped
+    frames = sorted(f for t in result.faces.tracks_of(result.actor) for f in t.frames[::2])[:40]
+    covered = frozenset(f for f in frames[len(frames) // 2:])
+    barred = tmp_path / "barred.mp4"
+    w = VideoWriter(barred, result.faces.width, result.faces.height, result.faces.fps)
+    for i, rgb in read_frames(out):
+        lm = result.faces.landmarks_of(result.actor, i)
+        if lm is not None and i >= min(covered):
+            x0, y0, x1, y1 = (int(v) for v in (*lm[48:68].min(0), *lm[48:68].max(0)))
+            rgb[y0 - 12:y1 + 12, x0 - 12:x1 + 12] = (40, 160, 60)
+        w.write(rgb)
+    w.close()
+    score = score_swap(result.faces, result.actor, barred, person_b.mean_embedding, every=2, limit=40, covered=covered)
+    assert score.mouth_in_view >= 0.5 and score.mouth_in_view > score.mouth_correlation + 0.2, score
+    assert "mouth_in_view" not in score_swap(result.faces, result.actor, out, person_b.mean_embedding, every=6,
+                                             limit=5).as_dict()  # only said when frames were left out
+
+
 def test_a_second_reading_of_the_mouth_agrees_on_a_clear_face_and_not_on_a_blurred_turned_one(swapped, tos_faces):
     """The bench's ceiling for the mouth measure: two readings of the untouched source (as it is, mirrored).
     On the frontal address they agree; on the blurred, turned close-up the predictor's errors are half the
