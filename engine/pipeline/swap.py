@@ -264,7 +264,8 @@ def shot_name(shot: ShotSwap) -> str:
     """How a film's notes name a shot: its clip and the stretch of it the film uses ("the shot from
     tears.mp4, 0:04.8-0:07.0"), which a user can find in the clip they added."""
     def clock(s: float) -> str:
-        return f"{int(s // 60)}:{s % 60:04.1f}"
+        tenths = int(round(s * 10))  # 59.96 s is 1:00.0, not 0:60.0
+        return f"{tenths // 600}:{tenths % 600 / 10:04.1f}"
 
     return f"the shot from {Path(shot.clip).name}, {clock(shot.start_s)}-{clock(shot.end_s)}"
 

@@ -10,7 +10,7 @@ from engine.faces.extract import build_faceset
 from engine.faces.evaluate import score_swap
 from engine.faces.track import track_video
 from engine.pipeline.swap import (MAX_HOLD_S, MIN_SPEED, ShotFace, ShotSwap, SwapInputs, SwapStage, actor_for,
-                                  covered, mouth_curve, swapped_paths, swapped_stretches)
+                                  covered, mouth_curve, shot_name, swapped_paths, swapped_stretches)
 from engine.progress import null_progress
 from engine.voice.audio import write_wav
 
@@ -120,3 +120,8 @@ def test_a_shot_is_trimmed_to_where_the_cast_members_face_can_be_put(tos_faces, 
                               {0: (trimmed.start_s, trimmed.end_s, trimmed.speed)})
     assert (shots[0].src_start, shots[0].src_end, shots[0].speed) == (trimmed.start_s, trimmed.end_s, trimmed.speed)
     assert (shots[1].src_start, shots[1].src_end, shots[1].speed) == (5.5, 7.708, 1.0)  # not swapped: as planned
+
+
+def test_a_films_notes_name_a_shot_by_its_clip_and_the_stretch_of_it_shown():
+    assert shot_name(ShotSwap(3, Path("library/tears.mp4"), 4.849, 7.0)) == "the shot from tears.mp4, 0:04.8-0:07.0"
+    assert shot_name(ShotSwap(0, Path("a.mp4"), 59.96, 125.3)) == "the shot from a.mp4, 1:00.0-2:05.3"
