@@ -36,7 +36,7 @@ from engine.faces.align import ALIGN_SIZE  # noqa: E402
 from engine.faces.castswap import actor_faceset  # noqa: E402
 from engine.faces.convert.glasses import GlassesConfig  # noqa: E402
 from engine.faces.convert.silhouette import SilhouetteConfig  # noqa: E402
-from engine.faces.evaluate import mouth_against_sharp, mouth_agreement, score_swap  # noqa: E402
+from engine.faces.evaluate import agreement, mouth_against_sharp, mouth_readings, score_swap  # noqa: E402
 from engine.faces.extract import build_faceset  # noqa: E402
 from engine.faces.models._base import AlignedBatch, Generated  # noqa: E402
 from engine.faces.models.geometric import GeometricMember, hull_mask  # noqa: E402
@@ -139,9 +139,10 @@ def run_case(clip: Path, photos: list[Path], learned: str | None, tmp: Path, sha
     runs.insert(4, (variants[3], bare, "geometric, no glasses"))  # what keeping the actor's glasses costs
     # what the turned head's outline costs on identity (the far eye behind the nose is no longer pasted on)
     runs.insert(5, (variants[3], SwapOptions(silhouette=SilhouetteConfig(enabled=False)), "geometric, frontal outline"))
-    in_view = f" ({mouth_agreement(faces, actor, covered=covered):.2f} where the mouth is in view)" if covered else ""
-    print(f"  two readings of the source's mouth (as it is, mirrored) agree at r {mouth_agreement(faces, actor):.2f}"
-          + in_view, flush=True)
+    readings = mouth_readings(faces, actor)
+    in_view = f" ({agreement(readings, covered):.2f} where the mouth is in view)" if covered else ""
+    print(f"  two readings of the source's mouth (as it is, mirrored) agree at r {agreement(readings):.2f}" + in_view,
+          flush=True)
     for member, options, name in runs:
         out = tmp / "swapped.mp4"
         t1 = time.monotonic()

@@ -188,6 +188,26 @@ def _mirrored_shape(rgb, box) -> np.ndarray:
     return lm
 
 
+def mouth_readings(source: VideoFaces, actor: int, every: int = 1, limit: int = 240) -> dict[int, tuple[float, float]]:
+    """Two readings of the untouched source's mouth opening per frame: the picture as it is, and mirrored
+    (dlib's predictor is not symmetric, so its errors differ). See ``mouth_agreement``."""
+    frames = set(sorted(f for t in source.tracks_of(actor) for f in t.frames[::every])[:limit])
+    readings = {}
+    boxes = measuring_boxes(source, actor, frames)
+    for i, rgb in read_frames(Path(source.path), source.first_frame / source.fps):
+        if i not in frames:
+            continue
+        box = boxes.get(i) or _searched_box(rgb, source.landmarks_of(actor, i))
+        readings[i] = (mouth_opening(shape_robust(rgb, box, WIDE_NUDGES)), mouth_opening(_mirrored_shape(rgb, box)))
+    return readings
+
+
+def agreement(readings: dict[int, tuple[float, float]], covered: frozenset[int] = frozenset()) -> float:
+    """r between the two readings (``mouth_readings``), leaving out the ``covered`` frames."""
+    kept = [pair for i, pair in readings.items() if i not in covered]
+    return _corr([a for a, _ in kept], [b for _, b in kept])
+
+
 def mouth_agreement(source: VideoFaces, actor: int, every: int = 1, limit: int = 240,
                     covered: frozenset[int] = frozenset()) -> float:
     """How well two readings of the untouched source agree on the mouth's opening (r): the picture as it is,
@@ -195,16 +215,7 @@ def mouth_agreement(source: VideoFaces, actor: int, every: int = 1, limit: int =
     predictor with errors of its own, so on a clip where this is low no swap can score much above it: on the
     blurred, turned Tears of Steel close-up it is about 0.78 (the floor above, read twice the same way, says 0.86),
     and 0.50 over the frames where his mouth is in view (``covered``: frames left out, see ``score_swap``)."""
-    frames = set(sorted(f for t in source.tracks_of(actor) for f in t.frames[::every])[:limit]) - set(covered)
-    plain, mirrored = [], []
-    boxes = measuring_boxes(source, actor, frames)
-    for i, rgb in read_frames(Path(source.path), source.first_frame / source.fps):
-        if i not in frames:
-            continue
-        box = boxes.get(i) or _searched_box(rgb, source.landmarks_of(actor, i))
-        plain.append(mouth_opening(shape_robust(rgb, box, WIDE_NUDGES)))
-        mirrored.append(mouth_opening(_mirrored_shape(rgb, box)))
-    return _corr(plain, mirrored)
+    return agreement(mouth_readings(source, actor, every, limit), covered)
 
 
 def mouth_against_sharp(source: VideoFaces, actor: int, swapped: Path, sharp: Path, every: int = 1,

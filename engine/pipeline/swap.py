@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.clock import minutes_seconds
 from engine.errors import FaceError
 from engine.pipeline.stage import Stage, write_json_atomic
 from engine.progress import Progress, ProgressFn
@@ -263,11 +264,7 @@ class SwapStage(Stage):
 def shot_name(shot: ShotSwap) -> str:
     """How a film's notes name a shot: its clip and the stretch of it the film uses ("the shot from
     tears.mp4, 0:04.8-0:07.0"), which a user can find in the clip they added."""
-    def clock(s: float) -> str:
-        tenths = int(round(s * 10))  # 59.96 s is 1:00.0, not 0:60.0
-        return f"{tenths // 600}:{tenths % 600 / 10:04.1f}"
-
-    return f"the shot from {Path(shot.clip).name}, {clock(shot.start_s)}-{clock(shot.end_s)}"
+    return f"the shot from {Path(shot.clip).name}, {minutes_seconds(shot.start_s)}-{minutes_seconds(shot.end_s)}"
 
 
 def actor_key(faces, actor: int) -> bytes:

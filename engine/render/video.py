@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.clock import minutes_seconds
 from engine.errors import RenderError
 from engine.progress import EtaClock, Progress, ProgressFn, null_progress
 from engine.render import ffmpeg as ff
@@ -199,7 +200,7 @@ def contact_sheet(tl: Timeline, source: FrameSource, config: RenderConfig = Rend
         thumb = Image.fromarray(source.frame(t)).resize((tw, th), Image.Resampling.BILINEAR)
         x, y = gap + (k % cols) * (tw + gap), gap + (k // cols) * (th + gap)
         sheet.paste(thumb, (x, y))
-        draw.text((x + tw - 4, y + 3), f"{int(t // 60)}:{t % 60:04.1f}", font=fnt, fill=(255, 220, 120),
+        draw.text((x + tw - 4, y + 3), minutes_seconds(t), font=fnt, fill=(255, 220, 120),
                   stroke_width=2, stroke_fill=(0, 0, 0), anchor="rt")
     return np.asarray(sheet)
 
