@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from engine.device import pick_device
 from engine.errors import ModelError
 from engine.faces.faceset import FaceSet
@@ -110,7 +112,13 @@ class Ensemble:
         self.members, self.judge = members, judge
 
     def convert(self, batch: AlignedBatch) -> Generated:
-        return self.judge.judge(batch, [m.convert(batch) for m in self.members])
+        outputs = [m.convert(batch) for m in self.members]
+        critics = [m for m in self.members if hasattr(m, "realism_of")]
+        if critics:  # every output judged by the same discriminators: each member's own flatters its own faces,
+            # and the geometric member, which has none, would otherwise be scored a flat 0.5
+            for g in outputs:
+                g.realism = np.mean([c.realism_of(g.faces) for c in critics], axis=0).astype(np.float32)
+        return self.judge.judge(batch, outputs)
 
     @property
     def wears_glasses(self) -> bool:

@@ -57,3 +57,15 @@ class LearnedMember:
             return Generated(np.zeros((0, size, size, 3), np.uint8), empty, self.name, np.zeros(0, np.float32))
         return Generated(torch.cat(out_faces).numpy(), torch.cat(out_masks).numpy().astype(np.float32),
                          self.name, torch.cat(realism).numpy().astype(np.float32))
+
+    def realism_of(self, faces: np.ndarray) -> np.ndarray:
+        """(B,) this member's discriminator on any (B, S, S, 3) faces: how much each looks like a real photo of
+        the cast member. The ensemble's judge asks every discriminator about every member's faces, the geometric
+        member's (which has none of its own) included."""
+        out = []
+        autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else contextlib.nullcontext()
+        with torch.inference_mode(), autocast:
+            for i in range(0, len(faces), self.chunk):
+                out.append(self.nets.realism(to_tensor(np.asarray(faces[i: i + self.chunk]), self.config.resolution,
+                                                       self.device)).float().cpu())
+        return torch.cat(out).numpy().astype(np.float32) if out else np.zeros(0, np.float32)
