@@ -42,8 +42,7 @@ class LearnedMember:
         if faces.ndim != 4 or faces.shape[-1] != 3 or faces.shape[1] != faces.shape[2]:
             raise FaceError(f"a member converts (B, S, S, 3) aligned crops, not {faces.shape}")
         size, out_faces, out_masks, realism = faces.shape[1], [], [], []
-        autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else contextlib.nullcontext()
-        with torch.inference_mode(), autocast:
+        with torch.inference_mode(), self._autocast():
             for i in range(0, len(faces), self.chunk):
                 x = to_tensor(faces[i: i + self.chunk], self.config.resolution, self.device)  # (b, 3, R, R)
                 rgb, mask = self.nets.swap(x)
@@ -63,9 +62,12 @@ class LearnedMember:
         the cast member. The ensemble's judge asks every discriminator about every member's faces, the geometric
         member's (which has none of its own) included."""
         out = []
-        autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else contextlib.nullcontext()
-        with torch.inference_mode(), autocast:
+        with torch.inference_mode(), self._autocast():
             for i in range(0, len(faces), self.chunk):
                 out.append(self.nets.realism(to_tensor(np.asarray(faces[i: i + self.chunk]), self.config.resolution,
                                                        self.device)).float().cpu())
         return torch.cat(out).numpy().astype(np.float32) if out else np.zeros(0, np.float32)
+
+    def _autocast(self):
+        """fp16 autocast on CUDA (when the config asks for AMP), else nothing."""
+        return torch.autocast("cuda", dtype=torch.float16) if self.amp else contextlib.nullcontext()
